@@ -1,0 +1,1 @@
+"""Rule tests: replay fixture logs through a simulation of Sentinel's scheduled and NRT rules."""
