@@ -1,0 +1,72 @@
+"""Errors raised by the KQL engine, each pointing at a place in the query text.
+
+Every error carries a 1-based line and column and the character span it is about, so a rule author
+(or the validator, which adds the file and the query's position in it) can show exactly where the
+problem is.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+Span = tuple[int, int]
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of character `offset` in `text` (columns count characters)."""
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+class LineIndex:
+    """Line/column lookups for many offsets of one text (binary search over line starts)."""
+
+    __slots__ = ("_starts", "_length")
+
+    def __init__(self, text: str):
+        starts = [0]
+        find = text.find
+        index = find("\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = find("\n", index + 1)
+        self._starts = starts
+        self._length = len(text)
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, self._length))
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+class KqlError(Exception):
+    """A problem in a KQL query, at `line`/`column` (1-based) covering characters `span`."""
+
+    def __init__(self, message: str, *, line: int = 1, column: int = 1, span: Span = (0, 0)):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.span = span
+
+    @classmethod
+    def at(cls, message: str, text: str, span: Span) -> KqlError:
+        """The error for `span` of the query `text` (line and column computed from span start)."""
+        line, column = line_column(text, span[0])
+        return cls(message, line=line, column=column, span=span)
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class KqlSyntaxError(KqlError):
+    """The query text is not well-formed KQL."""
+
+
+class KqlSemanticError(KqlError):
+    """The query is well-formed but wrong: unknown table, column or function, or a type error."""
+
+
+class KqlUnsupportedError(KqlError):
+    """Valid KQL that this engine does not implement; the message names the construct."""
