@@ -1,0 +1,236 @@
+"""Load content files into the typed model: YAML -> schema check -> dataclasses.
+
+A file is first read as plain data with positions (yamlio), then checked against its JSON Schema; any
+schema error stops the load with a ContentError, so every model object handed to the rest of the
+toolkit has the types its fields promise. Semantic checks (MITRE mapping, entity identifiers, KQL...)
+live in detections.validate and run on the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from detections import schemas
+from detections.content.durations import parse_duration
+from detections.content.model import (
+    EXTENSION_KEY,
+    AlertDetailsOverride,
+    AnalyticsRule,
+    DataConnector,
+    EntityMapping,
+    Extension,
+    FieldMapping,
+    HuntingQuery,
+    Location,
+    Repository,
+    SourceMap,
+    Workbook,
+)
+from detections.content.workbook_yaml import template_from_yaml
+from detections.content.yamlio import read_yaml
+from detections.diagnostics import ContentError, Diagnostic
+
+Content = AnalyticsRule | HuntingQuery | Workbook
+
+UNKNOWN_FOLDER = "DET104"
+
+TRIGGER_OPERATORS = {
+    "gt": "gt", "greaterthan": "gt",
+    "lt": "lt", "lessthan": "lt",
+    "eq": "eq", "equal": "eq",
+    "ne": "ne", "notequal": "ne",
+}
+RULE_KINDS = {"scheduled": "Scheduled", "nrt": "NRT"}
+
+
+def _document(path: Path, kind: str) -> tuple[dict[str, Any], SourceMap]:
+    document, source = read_yaml(path)
+    problems = schemas.check(kind, document, source)
+    if problems:
+        raise ContentError(problems)
+    return document, source
+
+
+def _connectors(raw: dict[str, Any]) -> tuple[DataConnector, ...]:
+    return tuple(DataConnector(c["connectorId"], tuple(c.get("dataTypes", ())))
+                 for c in raw.get("requiredDataConnectors") or ())
+
+
+def _entities(raw: dict[str, Any]) -> tuple[EntityMapping, ...]:
+    return tuple(
+        EntityMapping(m["entityType"],
+                      tuple(FieldMapping(f["identifier"], f["columnName"]) for f in m["fieldMappings"]))
+        for m in raw.get("entityMappings") or ()
+    )
+
+
+def _extension(raw: dict[str, Any]) -> Extension:
+    block = raw.get(EXTENSION_KEY) or {}
+    return Extension(
+        zero_trust=tuple(block.get("zeroTrust", ())),
+        owner=block.get("owner"),
+        references=tuple(block.get("references", ())),
+        triage=block.get("triage"),
+    )
+
+
+def _override(raw: dict[str, Any]) -> AlertDetailsOverride | None:
+    block = raw.get("alertDetailsOverride")
+    if block is None:
+        return None
+    return AlertDetailsOverride(
+        display_name_format=block.get("alertDisplayNameFormat"),
+        description_format=block.get("alertDescriptionFormat"),
+        severity_column=block.get("alertSeverityColumnName"),
+        tactics_column=block.get("alertTacticsColumnName"),
+        dynamic_properties=tuple((p["alertProperty"], p["value"]) for p in block.get("alertDynamicProperties", ())),
+    )
+
+
+def _duration(raw: dict[str, Any], key: str, source: SourceMap):
+    text = raw.get(key)
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:  # the schema pattern admits e.g. 25:00:00; the parser is the judge
+        raise ContentError([Diagnostic("DET114", str(exc), source.locate(key),
+                                       hint="use 5m, 1h, 1d, a TimeSpan such as 01:00:00, or ISO PT1H")]) from None
+
+
+def load_rule(path: Path) -> AnalyticsRule:
+    """Load one analytics rule (Scheduled or NRT); ContentError with diagnostics if it is malformed."""
+    raw, source = _document(path, "rule")
+    kind = RULE_KINDS[raw["kind"].lower()]
+    operator = raw.get("triggerOperator")
+    grouping = raw.get("eventGroupingSettings") or {}
+    return AnalyticsRule(
+        path=path,
+        id=raw["id"],
+        name=raw["name"],
+        kind=kind,  # type: ignore[arg-type]
+        description=raw["description"],
+        severity=raw["severity"],
+        query=raw["query"],
+        query_frequency=_duration(raw, "queryFrequency", source),
+        query_period=_duration(raw, "queryPeriod", source),
+        trigger_operator=TRIGGER_OPERATORS[operator.lower()] if operator else None,
+        trigger_threshold=raw.get("triggerThreshold"),
+        tactics=tuple(raw.get("tactics") or ()),
+        techniques=tuple(raw.get("relevantTechniques") or ()),
+        required_data_connectors=_connectors(raw),
+        entity_mappings=_entities(raw),
+        custom_details=dict(raw.get("customDetails") or {}),
+        alert_details_override=_override(raw),
+        event_grouping=grouping.get("aggregationKind", "SingleAlert"),
+        suppression_enabled=raw.get("suppressionEnabled", False),
+        suppression_duration=_duration(raw, "suppressionDuration", source),
+        incident_configuration=raw.get("incidentConfiguration"),
+        version=raw.get("version"),
+        status=raw.get("status"),
+        enabled=raw.get("enabled", True),
+        extension=_extension(raw),
+        raw=raw,
+        source=source,
+    )
+
+
+def load_hunting(path: Path) -> HuntingQuery:
+    """Load one hunting query; ContentError with diagnostics if it is malformed."""
+    raw, source = _document(path, "hunting")
+    return HuntingQuery(
+        path=path,
+        id=raw["id"],
+        name=raw["name"],
+        description=raw["description"],
+        query=raw["query"],
+        tactics=tuple(raw.get("tactics") or ()),
+        techniques=tuple(raw.get("relevantTechniques") or ()),
+        required_data_connectors=_connectors(raw),
+        entity_mappings=_entities(raw),
+        version=raw.get("version"),
+        extension=_extension(raw),
+        raw=raw,
+        source=source,
+    )
+
+
+def load_workbook(path: Path) -> Workbook:
+    """Load one workbook YAML; `template` is the workbook JSON content Sentinel stores."""
+    raw, source = _document(path, "workbook")
+    return Workbook(
+        path=path,
+        id=raw["id"],
+        name=raw["name"],
+        description=raw["description"],
+        template=template_from_yaml(raw),
+        version=raw.get("version"),
+        raw=raw,
+        source=source,
+    )
+
+
+# folder name (lower case) -> loader; Microsoft's folder names too, so their content loads as is
+FOLDER_LOADERS: dict[str, Callable[[Path], Content]] = {
+    "rules": load_rule,
+    "analytic rules": load_rule,
+    "detections": load_rule,
+    "hunting": load_hunting,
+    "hunting queries": load_hunting,
+    "workbooks": load_workbook,
+}
+# repository folder -> glob of its content files
+CONTENT_GLOBS = {"rules": "**/*.y*ml", "hunting": "**/*.y*ml", "workbooks": "**/*.y*ml"}
+
+
+def load_file(path: Path) -> Content:
+    """Load any content file, choosing the loader by the nearest known folder name in its path."""
+    for parent in Path(path).parents:
+        loader = FOLDER_LOADERS.get(parent.name.lower())
+        if loader:
+            return loader(Path(path))
+    raise ContentError([Diagnostic(
+        UNKNOWN_FOLDER, "not inside rules/, hunting/ or workbooks/: cannot tell what kind of content this is",
+        Location(Path(path)), hint="move the file into rules/<data source>/, hunting/<data source>/ or workbooks/",
+    )])
+
+
+def content_files(root: Path) -> list[Path]:
+    """Every content file under a repository root, in a stable order."""
+    found: list[Path] = []
+    for folder, pattern in CONTENT_GLOBS.items():
+        base = root / folder
+        if base.is_dir():
+            found.extend(sorted(p for p in base.glob(pattern) if p.is_file()))
+    return found
+
+
+def load_files(paths: list[Path], root: Path, diagnostics: list[Diagnostic] | None = None) -> Repository:
+    """Load the given content files into a Repository.
+
+    With a `diagnostics` list, problems are appended to it and the broken files skipped; without
+    one, all problems are raised together as one ContentError after every file was tried.
+    """
+    repository = Repository(root=root)
+    problems: list[Diagnostic] = []
+    targets = {AnalyticsRule: repository.rules, HuntingQuery: repository.hunting, Workbook: repository.workbooks}
+    for path in paths:
+        try:
+            item = load_file(path)
+        except ContentError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        targets[type(item)].append(item)
+    if diagnostics is not None:
+        diagnostics.extend(problems)
+    elif problems:
+        raise ContentError(problems)
+    return repository
+
+
+def load_repository(root: Path, diagnostics: list[Diagnostic] | None = None) -> Repository:
+    """Load all rules, hunting queries and workbooks of a repository checkout."""
+    root = Path(root)
+    return load_files(content_files(root), root, diagnostics)

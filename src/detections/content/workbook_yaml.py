@@ -1,0 +1,153 @@
+"""Workbooks as readable YAML, and the lossless conversion to and from Sentinel's workbook JSON.
+
+Sentinel stores a workbook as one JSON document ("serializedData": version Notebook/1.0, items, ...)
+whose KQL queries are escaped one-line strings. We author the same document as YAML, with every
+multi-line string as a literal block scalar, so a review diffs KQL. Workbooks saved on Windows use
+CRLF inside their strings; a YAML block scalar cannot hold a carriage return, so such a workbook is
+written with `lineEndings: crlf` and its line breaks restored on export. Strings that fit neither
+form are written as quoted YAML strings, which are exact. Import checks the round trip before writing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from detections.content.yamlio import parse_yaml, yaml_instance
+
+NOTEBOOK_VERSION = "Notebook/1.0"
+
+
+class WorkbookFormatError(ValueError):
+    """The input is not a workbook we can convert (message says why and what to pass instead)."""
+
+
+def template_from_yaml(document: dict[str, Any]) -> dict[str, Any]:
+    """The workbook JSON content of a loaded workbook YAML document (line endings restored)."""
+    template = document["template"]
+    if document.get("lineEndings") == "crlf":
+        return _map_strings(template, lambda s: s.replace("\n", "\r\n"))
+    return _map_strings(template, lambda s: s)
+
+
+def find_notebook(data: Any) -> dict[str, Any]:
+    """The workbook content inside what Sentinel or the gallery exports.
+
+    Accepts the content itself (`{"version": "Notebook/1.0", "items": [...]}`), a gallery template
+    (`templateData`), or an ARM template / workbook resource whose `serializedData` is a JSON string.
+    """
+    if isinstance(data, dict):
+        if data.get("version") == NOTEBOOK_VERSION and isinstance(data.get("items"), list):
+            return data
+        serialized = data.get("serializedData")
+        if isinstance(serialized, str):
+            try:
+                return find_notebook(json.loads(serialized))
+            except json.JSONDecodeError:
+                raise WorkbookFormatError(
+                    "serializedData is not plain JSON (an ARM expression?): export the workbook's JSON "
+                    "from the workbook editor (Advanced Editor > Gallery Template) instead") from None
+        for value in data.values():
+            if isinstance(value, dict | list):
+                try:
+                    return find_notebook(value)
+                except WorkbookFormatError:
+                    continue
+    elif isinstance(data, list):
+        for value in data:
+            try:
+                return find_notebook(value)
+            except WorkbookFormatError:
+                continue
+    raise WorkbookFormatError(f"no workbook content (an object with version {NOTEBOOK_VERSION!r} and items) found")
+
+
+def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
+                 description: str | None = None, version: str = "1.0.0") -> str:
+    """Convert a workbook JSON export to our workbook YAML text; raises WorkbookFormatError."""
+    try:
+        data = json.loads(json_text)
+    except json.JSONDecodeError as exc:
+        raise WorkbookFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    notebook = find_notebook(data)
+    crlf = _uses_crlf(notebook)
+    document: dict[str, Any] = {
+        "id": workbook_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"detections:workbook:{name}")),
+        "name": name,
+        "description": description or f"{name} workbook.",
+        "version": version,
+    }
+    if crlf:
+        document["lineEndings"] = "crlf"
+    readable = _map_strings(notebook, (lambda s: s.replace("\r\n", "\n")) if crlf else (lambda s: s))
+    document["template"] = _map_strings(readable, _block)
+    text = _dump(document)
+    if _reload_template(text) != notebook:  # a string YAML blocks cannot hold: fall back to quoting
+        document["template"] = readable
+        text = _dump(document)
+        if _reload_template(text) != notebook:
+            raise WorkbookFormatError("the workbook does not survive a YAML round trip; please report it")
+    return text
+
+
+def template_to_json(template: dict[str, Any]) -> str:
+    """The JSON text Sentinel stores for a workbook template (2-space indent, UTF-8 kept)."""
+    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
+
+
+def _reload_template(text: str) -> dict[str, Any]:
+    document, _ = parse_yaml(text, Path("<workbook>"))
+    return template_from_yaml(document)
+
+
+def _dump(document: dict[str, Any]) -> str:
+    stream = io.StringIO()
+    yaml_instance().dump(document, stream)
+    return stream.getvalue()
+
+
+def _uses_crlf(notebook: dict[str, Any]) -> bool:
+    """True when every multi-line string uses CRLF only (so the line breaks can be restored exactly)."""
+    multiline = [s for s in _strings(notebook) if "\n" in s or "\r" in s]
+    return bool(multiline) and all(
+        s.count("\r\n") == s.count("\n") == s.count("\r") for s in multiline
+    )
+
+
+def _block(text: str) -> Any:
+    """Multi-line text as a literal block scalar when YAML can hold it exactly."""
+    if "\n" in text and "\r" not in text and _printable_lines(text):
+        return LiteralScalarString(text)
+    return text
+
+
+def _printable_lines(text: str) -> bool:
+    return all(line.replace("\t", " ").isprintable() for line in text.split("\n"))
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string value inside a JSON value."""
+    if isinstance(node, dict):
+        node = list(node.values())
+    if isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def _map_strings(node: Any, change: Callable[[str], Any]) -> Any:
+    """A copy of a JSON value with `change` applied to every string value (keys are left alone)."""
+    if isinstance(node, dict):
+        return {key: _map_strings(value, change) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_map_strings(value, change) for value in node]
+    if isinstance(node, str):
+        return change(node)
+    return node
