@@ -1,0 +1,230 @@
+"""KQL checks through the engine's public API: the query compiles against our table schemas, and every
+column that entityMappings, customDetails and alertDetailsOverride name is in the query's output.
+
+The engine (detections.kql) is imported on first use; without it these checks are skipped and one
+warning says so. Each query is bound once per run and the result shared by all checks here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from detections.content.model import AnalyticsRule, HuntingQuery, Location, Workbook
+from detections.diagnostics import Diagnostic, Severity
+from detections.validate.alerts import PLACEHOLDER
+from detections.validate.base import Check, Context, Item, KeyPath, RepositoryCheck
+from detections.validate.querymap import query_location
+
+# Hunting queries use {{StartTimeISO}}/{{EndTimeISO}}, filled in by the hunting page.
+_HUNTING_TIMES = {"{{StartTimeISO}}": "2000-01-01T00:00:00Z", "{{EndTimeISO}}": "2000-01-02T00:00:00Z"}
+# Workbook parameters: time range forms become neutral KQL; any other {Parameter} becomes a null value.
+_WORKBOOK_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_TIME_PARTS = {"start": "datetime(2000-01-01)", "end": "datetime(2000-01-02)", "grain": "1h"}
+_LOG_ANALYTICS_QUERY_TYPES = (None, 0)
+
+
+@cache
+def engine() -> ModuleType | None:
+    """The KQL engine module, or None while it is not available in this checkout."""
+    try:
+        module = importlib.import_module("detections.kql")
+    except ImportError:
+        return None
+    return module if hasattr(module, "bind") else None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of binding one query: its output columns, or the problem that stopped it."""
+
+    columns: frozenset[str] | None = None
+    code: str | None = None  # DET901/DET902/DET903 when binding failed
+    message: str = ""
+    line: int = 1
+    column: int = 1
+
+
+# engine error class name -> diagnostic code
+_ERROR_CODES = {"KqlSyntaxError": "DET901", "KqlSemanticError": "DET902", "KqlUnsupportedError": "DET903"}
+
+
+def _bind(text: str) -> Analysis:
+    kql = engine()
+    assert kql is not None
+    try:
+        columns = kql.bind(text)
+    except Exception as exc:  # the engine's errors carry line/column; anything else is an engine limit
+        code = next((c for cls, c in _ERROR_CODES.items() if any(k.__name__ == cls for k in type(exc).__mro__)),
+                    "DET903")
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return Analysis(code=code, message=message, line=getattr(exc, "line", 1) or 1,
+                        column=getattr(exc, "column", 1) or 1)
+    return Analysis(columns=frozenset(name for name, _type in columns))
+
+
+def _workbook_parameter(match: re.Match[str]) -> str:
+    part = match[2]
+    if part in _TIME_PARTS:
+        return _TIME_PARTS[part]
+    if part is None and match[1] == "TimeRange":
+        return "> ago(1d)"
+    return "dynamic(null)"
+
+
+def queries(item: Item) -> list[tuple[KeyPath, str]]:
+    """(key path of the query string, query text ready to bind) for every query of an item."""
+    if isinstance(item, AnalyticsRule):
+        return [(("query",), item.query)]
+    if isinstance(item, HuntingQuery):
+        text = item.query
+        for placeholder, value in _HUNTING_TIMES.items():
+            text = text.replace(placeholder, value)
+        return [(("query",), text)]
+    found = []
+    for query in item.queries():
+        content = _node(item.template, query.item_path)
+        if content.get("queryType") in _LOG_ANALYTICS_QUERY_TYPES:
+            found.append((("template", *query.item_path, "query"), _WORKBOOK_PARAMETER.sub(_workbook_parameter, query.query)))
+    return found
+
+
+def _node(root: Any, path: KeyPath) -> Any:
+    for part in path:
+        root = root[part]
+    return root
+
+
+def analyse(ctx: Context, item: Item, key_path: KeyPath, text: str) -> Analysis:
+    """Bind a query once per run (memoised in the context)."""
+    key = ("kql", item.path, key_path)
+    if key not in ctx.cache:
+        ctx.cache[key] = _bind(text)
+    return ctx.cache[key]
+
+
+class KqlEngineUnavailable(RepositoryCheck):
+    code = "DET900"
+    title = "KQL engine unavailable"
+    description = "The KQL engine could not be imported, so queries were not compiled or checked for columns."
+    severity = Severity.WARNING
+
+    def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
+        if engine() is None and any(True for _ in ctx.items()):
+            yield self.at(Location(Path(ctx.repository.root)), "KQL engine unavailable: queries were not checked",
+                          "install the complete detections package (detections.kql)")
+
+
+class _QueryProblem(Check):
+    """Report the binding problems that carry this class's code."""
+
+    kinds = (AnalyticsRule, HuntingQuery, Workbook)
+    hint: str | None = None
+
+    def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
+        if engine() is None:
+            return
+        for key_path, text in queries(item):
+            analysis = analyse(ctx, item, key_path, text)
+            if analysis.code == self.code:
+                yield self.at(query_location(item, key_path, analysis.line, analysis.column),
+                              analysis.message, self.hint)
+
+
+class KqlSyntax(_QueryProblem):
+    code = "DET901"
+    title = "KQL syntax error"
+    description = "The query does not parse."
+    hint = "fix the query text at this position"
+
+
+class KqlSemantic(_QueryProblem):
+    code = "DET902"
+    title = "unknown table, column or function, or a type error"
+    description = ("The query names a table, column or function that our table schemas (detections.tables) "
+                   "do not have, or combines values of the wrong types; Sentinel would reject it at save time.")
+    hint = "check the name against the table schema (detections.tables) and the KQL function list"
+
+
+class KqlUnsupported(_QueryProblem):
+    code = "DET903"
+    title = "query uses something the KQL engine does not support"
+    description = ("The engine could not analyse the query (a construct it does not implement); the query "
+                   "may be valid in Sentinel, but its columns and tests cannot be checked offline.")
+    severity = Severity.WARNING
+    hint = "rewrite with supported operators, or accept that this query is checked only in Sentinel"
+
+
+class _OutputColumns(Check):
+    """Columns that the rule's configuration reads must be output columns of its query."""
+
+    def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
+        if engine() is None:
+            return
+        for key_path, text in queries(item)[:1]:
+            columns = analyse(ctx, item, key_path, text).columns
+            if columns is None:
+                return
+            for where, column in self.referenced(item):
+                if column not in columns:
+                    yield self.report(item, where, f"column {column!r} is not in the query's output",
+                                      "output it from the query (extend/project/summarize by) or fix the name; "
+                                      "output columns: " + ", ".join(sorted(columns)))
+
+    def referenced(self, item: Item) -> Iterator[tuple[KeyPath, str]]:
+        raise NotImplementedError
+
+
+class EntityColumns(_OutputColumns):
+    code = "DET904"
+    title = "entity mapping column missing from the query output"
+    description = "Each `entityMappings[].fieldMappings[].columnName` must be an output column of the query."
+    kinds = (AnalyticsRule, HuntingQuery)
+
+    def referenced(self, item: Item) -> Iterator[tuple[KeyPath, str]]:
+        assert isinstance(item, AnalyticsRule | HuntingQuery)
+        for m_index, mapping in enumerate(item.entity_mappings):
+            for f_index, field in enumerate(mapping.field_mappings):
+                yield ("entityMappings", m_index, "fieldMappings", f_index, "columnName"), field.column_name
+
+
+class CustomDetailColumns(_OutputColumns):
+    code = "DET905"
+    title = "custom detail column missing from the query output"
+    description = "Each value of `customDetails` must be an output column of the query."
+
+    def referenced(self, item: Item) -> Iterator[tuple[KeyPath, str]]:
+        assert isinstance(item, AnalyticsRule)
+        for key, column in item.custom_details.items():
+            yield ("customDetails", key), column
+
+
+class AlertOverrideColumns(_OutputColumns):
+    code = "DET906"
+    title = "alert details override column missing from the query output"
+    description = ("`alertSeverityColumnName`, `alertTacticsColumnName`, column values of "
+                   "`alertDynamicProperties` and every `{{Column}}` placeholder must be output columns.")
+
+    def referenced(self, item: Item) -> Iterator[tuple[KeyPath, str]]:
+        assert isinstance(item, AnalyticsRule)
+        override = item.alert_details_override
+        if override is None:
+            return
+        base = ("alertDetailsOverride",)
+        for key, text in (("alertDisplayNameFormat", override.display_name_format),
+                          ("alertDescriptionFormat", override.description_format)):
+            for name in PLACEHOLDER.findall(text or ""):
+                yield (*base, key), name
+        for key, column in (("alertSeverityColumnName", override.severity_column),
+                            ("alertTacticsColumnName", override.tactics_column)):
+            if column:
+                yield (*base, key), column
+        for index, (_prop, value) in enumerate(override.dynamic_properties):
+            if value[:1] not in ("'", '"'):  # a quoted value is a literal, not a column
+                yield (*base, "alertDynamicProperties", index, "value"), value

@@ -1,0 +1,84 @@
+"""Run every registered check over a repository (or some of its files) and collect diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from detections.content.loader import content_files, load_files
+from detections.content.model import Location
+from detections.diagnostics import Diagnostic
+from detections.validate.base import Context, RepositoryCheck
+from detections.validate.registry import CHECKS
+
+CONTENT_FOLDERS = ("rules", "hunting", "workbooks")
+MISSING_PATH = "DET103"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds rules/ (a content repository)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "rules").is_dir():
+            return folder
+    return None
+
+
+def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")
+                                and not p.name.endswith(".tests.yaml") and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            diagnostics.append(Diagnostic(MISSING_PATH, "no such file or folder", Location(path),
+                                          hint="check the path passed to detections validate"))
+    return files
+
+
+@dataclass(frozen=True)
+class Result:
+    diagnostics: list[Diagnostic]
+    files: int  # content files reported on
+
+
+def validate(paths: Sequence[Path] = (), *, root: Path | None = None, base: str | None = None) -> list[Diagnostic]:
+    """The diagnostics of `run` (see there)."""
+    return run(paths, root=root, base=base).diagnostics
+
+
+def run(paths: Sequence[Path] = (), *, root: Path | None = None, base: str | None = None) -> Result:
+    """Validate the repository at `root` (found from the paths or the current folder when omitted).
+
+    With `paths`, only those files (or the content files under those folders) are reported on, but
+    ids and file names are still compared with the whole repository.
+    """
+    diagnostics: list[Diagnostic] = []
+    root = root or find_root(Path(paths[0]) if paths else Path.cwd())
+    if paths:
+        selected_files = _expand([Path(p) for p in paths], diagnostics)
+        selected: frozenset[Path] | None = frozenset(p.resolve() for p in selected_files)
+        known = {p.resolve() for p in content_files(root)} if root else set()
+        files = [*content_files(root)] if root else []
+        files += [p for p in selected_files if p.resolve() not in known]
+    else:
+        if root is None:
+            return Result([Diagnostic(MISSING_PATH, "no content repository here (no rules/ folder here or above)",
+                                      Location(Path.cwd()), hint="run inside the repository or pass PATH...")], 0)
+        files, selected = content_files(root), None
+    load_problems: list[Diagnostic] = []
+    repository = load_files(files, root or Path.cwd(), load_problems)
+    diagnostics += [d for d in load_problems if selected is None or d.location.path.resolve() in selected]
+    ctx = Context(repository, base=base, selected=selected)
+    items = list(ctx.items())
+    for check in CHECKS:
+        if isinstance(check, RepositoryCheck):
+            diagnostics.extend(check.run_repository(ctx))
+            continue
+        for item in items:
+            if check.applies(item):
+                diagnostics.extend(check.run(item, ctx))
+    return Result(diagnostics, len(files) if selected is None else len(selected))
