@@ -1,0 +1,235 @@
+"""Load `fixtures/**/*.tests.yaml` (format: docs/fixtures.md) into FixtureFile objects.
+
+Every problem (bad YAML, unknown key, unknown table column, a record that does not map, a bad time)
+becomes one Diagnostic at the file:line:column of the offending key or record, raised as ContentError.
+Records are mapped to table rows here, once, with relative times resolved against the case's `now`.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.error import YAMLError
+
+from detections.content.model import Location, SourceMap
+from detections.content.yamlio import read_yaml, yaml_instance
+from detections.diagnostics import ContentError, Diagnostic
+from detections.mappers import MAPPERS, MapError
+from detections.mappers.rows import coerce_row, plain
+from detections.mappers.times import DEFAULT_NOW, TimeFormatError, parse_time
+from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
+from detections.tables import TABLES
+
+FIXTURE_SUFFIX = ".tests.yaml"
+
+# Diagnostic codes of rule tests (documented in docs/rule-tests.md).
+BAD_FIXTURE = "DET600"
+UNKNOWN_CONTENT = "DET601"
+UNMAPPABLE = "DET602"
+BAD_TIME = "DET603"
+UNUSED_MOCK = "DET604"
+QUERY_FAILED = "DET605"
+MIN_CASES = "DET606"
+
+KeyPath = tuple[str | int, ...]
+
+# Allowed keys per level: key -> (accepted types, what to write).
+_TOP = {"rule": (str, "a rule or hunting query id"), "watchlists": (dict, "a mapping"),
+        "externaldata": (dict, "a mapping"), "cases": (list, "a list of cases")}
+_CASE = {"name": (str, "text"), "now": ((str, int), "a time"), "records": (dict, "a mapping of format or table -> records"),
+         "watchlists": (dict, "a mapping"), "externaldata": (dict, "a mapping"),
+         "timeline": (dict, "a mapping such as {runs: 4}"), "expect": (dict, "a mapping")}
+_EXPECT = {"fires": (bool, "true or false"), "alerts": (int, "a number"), "alert": (dict, "a mapping"),
+           "entities": (list, "a list of {type: ..., <identifier>: ...}"), "details": (dict, "a mapping"),
+           "rows": (list, "a list of row mappings"), "ordered": (bool, "true or false"),
+           "alerts_per_run": (list, "a list of numbers")}
+_ALERT = {"name": (str, "text"), "description": (str, "text"), "severity": (str, "text"),
+          "tactics": (list, "a list of tactics"), "properties": (dict, "a mapping")}
+_TIMELINE = {"runs": (int, "a number of runs")}
+
+
+class _Reader:
+    """Structure checks for one file, each failure raised as a located ContentError."""
+
+    def __init__(self, path: Path, source: SourceMap):
+        self.path = path
+        self.source = source
+
+    def fail(self, where: KeyPath, message: str, hint: str | None = None, code: str = BAD_FIXTURE) -> ContentError:
+        return ContentError([Diagnostic(code, message, self.source.locate(*where), hint=hint)])
+
+    def location(self, where: KeyPath) -> Location:
+        return self.source.locate(*where)
+
+    def mapping(self, data: Any, where: KeyPath, allowed: dict[str, tuple[Any, str]], required: tuple[str, ...], what: str) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(where, f"{what} must be a mapping, got {_kind(data)}")
+        for key, value in data.items():
+            if key not in allowed:
+                close = difflib.get_close_matches(key, list(allowed), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+                raise self.fail((*where, key), f"unknown key {key!r} in {what}", hint)
+            types, expected = allowed[key]
+            if value is not None and (not isinstance(value, types) or (types is int and isinstance(value, bool))):
+                raise self.fail((*where, key), f"{key} must be {expected}, got {_kind(value)}")
+        for key in required:
+            if data.get(key) is None:
+                raise self.fail(where, f"{what} has no {key!r}", f"add `{key}:` (see docs/fixtures.md)")
+        return data
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def load_fixture(path: Path) -> FixtureFile:
+    """Read, check and map one fixture file; ContentError (one located diagnostic) when it is broken."""
+    data, source = read_yaml(Path(path))
+    reader = _Reader(Path(path), source)
+    top = reader.mapping(data, (), _TOP, ("rule", "cases"), "the fixture file")
+    shared_watchlists = _rows_by_name(reader, top.get("watchlists") or {}, ("watchlists",))
+    shared_external = _rows_by_name(reader, top.get("externaldata") or {}, ("externaldata",))
+    if not top["cases"]:
+        raise reader.fail(("cases",), "the fixture file has no cases", "add at least one case under `cases:`")
+    cases: list[Case] = []
+    names: set[str] = set()
+    for index, raw in enumerate(top["cases"]):
+        case = _case(reader, raw, ("cases", index), shared_watchlists, shared_external)
+        if case.name in names:
+            raise reader.fail(("cases", index, "name"), f"two cases are named {case.name!r}", "give every case its own name")
+        names.add(case.name)
+        cases.append(case)
+    return FixtureFile(Path(path), str(top["rule"]).strip(), cases, source)
+
+
+def _case(reader: _Reader, raw: Any, where: KeyPath, watchlists: dict[str, Rows], external: dict[str, Rows]) -> Case:
+    data = reader.mapping(raw, where, _CASE, ("name", "expect"), "a case")
+    now = DEFAULT_NOW
+    if data.get("now") is not None:
+        try:
+            now = parse_time(data["now"], DEFAULT_NOW)
+        except TimeFormatError as exc:
+            raise reader.fail((*where, "now"), str(exc), code=BAD_TIME) from None
+    runs = None
+    if data.get("timeline") is not None:
+        timeline = reader.mapping(data["timeline"], (*where, "timeline"), _TIMELINE, ("runs",), "timeline")
+        runs = timeline["runs"]
+        if runs < 1:
+            raise reader.fail((*where, "timeline", "runs"), "timeline runs must be at least 1")
+    return Case(
+        name=str(data["name"]),
+        now=now,
+        tables=_tables(reader, data.get("records") or {}, (*where, "records"), now, str(data["name"])),
+        expect=_expect(reader, data["expect"], (*where, "expect"), runs),
+        location=reader.location(where),
+        watchlists={**watchlists, **_rows_by_name(reader, data.get("watchlists") or {}, (*where, "watchlists"))},
+        externaldata={**external, **_rows_by_name(reader, data.get("externaldata") or {}, (*where, "externaldata"))},
+        runs=runs,
+    )
+
+
+def _expect(reader: _Reader, raw: Any, where: KeyPath, runs: int | None) -> Expectation:
+    data = reader.mapping(raw, where, _EXPECT, (), "expect")
+    if data.get("alert") is not None:
+        reader.mapping(data["alert"], (*where, "alert"), _ALERT, (), "expect.alert")
+    for index, entity in enumerate(data.get("entities") or []):
+        if not isinstance(entity, dict) or not isinstance(entity.get("type"), str) or len(entity) < 2:
+            raise reader.fail((*where, "entities", index), "an expected entity is a mapping with `type` and at least one identifier",
+                              "e.g. {type: IP, Address: 198.51.100.7}")
+    for index, row in enumerate(data.get("rows") or []):
+        if not isinstance(row, dict):
+            raise reader.fail((*where, "rows", index), f"an expected row must be a mapping of column: value, got {_kind(row)}")
+    per_run = data.get("alerts_per_run")
+    if per_run is not None:
+        if runs is None:
+            raise reader.fail((*where, "alerts_per_run"), "alerts_per_run needs a timeline", "add `timeline: {runs: N}` to the case")
+        if len(per_run) != runs or not all(isinstance(n, int) and not isinstance(n, bool) for n in per_run):
+            raise reader.fail((*where, "alerts_per_run"), f"alerts_per_run must list {runs} numbers, one per run")
+    return Expectation(
+        location=reader.location(where),
+        fires=data.get("fires"),
+        alerts=data.get("alerts"),
+        alert=data.get("alert"),
+        entities=data.get("entities"),
+        details=data.get("details"),
+        rows=data.get("rows"),
+        ordered=bool(data.get("ordered")),
+        alerts_per_run=per_run,
+    )
+
+
+def _record_key(reader: _Reader, key: str, where: KeyPath) -> None:
+    known = [*MAPPERS, *TABLES]
+    near = {name.lower(): name for name in known}.get(key.lower())
+    if key in known or near is None and key.isidentifier():
+        return
+    hint = f"did you mean {near!r}?" if near else f"use a format ({', '.join(MAPPERS)}) or a table name ({', '.join(TABLES)})"
+    raise reader.fail(where, f"unknown records key {key!r}", hint)
+
+
+def _tables(reader: _Reader, records: dict[str, Any], where: KeyPath, now: datetime, case: str) -> dict[str, Rows]:
+    tables: dict[str, Rows] = {}
+    for key, value in records.items():
+        here = (*where, key)
+        _record_key(reader, key, here)
+        mapper = MAPPERS.get(key)
+        try:
+            if mapper is not None:
+                rows = [row for _, row in mapper.map_records(value, now)]
+                table = mapper.table
+            else:
+                table = key
+                rows = [coerce_row(key, TABLES.get(key), _row_mapping(item, index), now, (index,))
+                        for index, item in enumerate(value if isinstance(value, list) else [value])]
+        except MapError as exc:
+            record = "".join(f"[{p}]" if isinstance(p, int) else f" {p}" if p.startswith("line ") else f".{p}" for p in exc.path)
+            field = f", field {exc.field!r}" if exc.field else ""
+            raise ContentError([Diagnostic(
+                UNMAPPABLE, f"case {case!r}: record {key}{record}{field}: {exc.message}",
+                reader.location((*here, *exc.path)),
+                hint="fix the record (see the mapping tables in docs/fixtures.md)",
+            )]) from None
+        tables.setdefault(table, []).extend(rows)
+    return tables
+
+
+def _row_mapping(item: Any, index: int) -> Mapping[str, Any]:
+    if not isinstance(item, dict):
+        raise MapError((index,), None, f"a table row must be a mapping of column: value, got {_kind(item)}")
+    return item
+
+
+def _rows_by_name(reader: _Reader, data: dict[str, Any], where: KeyPath) -> dict[str, Rows]:
+    """Watchlist or externaldata contents: name -> rows, given inline or as a file (csv, json, yaml)."""
+    out: dict[str, Rows] = {}
+    for name, value in data.items():
+        here = (*where, name)
+        rows = _rows_file(reader, value, here) if isinstance(value, str) else value
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise reader.fail(here, f"{name!r} must be a list of row mappings or the path of a csv/json/yaml file")
+        out[str(name)] = rows
+    return out
+
+
+def _rows_file(reader: _Reader, relative: str, where: KeyPath) -> Any:
+    path = reader.path.parent / relative
+    if not path.is_file():
+        raise reader.fail(where, f"file {relative!r} not found (paths are relative to {reader.path.parent})")
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise reader.fail(where, f"{relative}: JSON does not parse: {exc.msg} (line {exc.lineno})") from None
+    try:
+        return plain(yaml_instance().load(path.read_text(encoding="utf-8-sig")))
+    except YAMLError as exc:
+        raise reader.fail(where, f"{relative}: YAML does not parse: {exc}") from None

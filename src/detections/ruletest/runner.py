@@ -1,0 +1,189 @@
+"""Find fixture files, link them to their content, run every case and collect results.
+
+The repository is loaded once per session and each case runs the query through the engine (which
+caches parsed queries), so the whole library runs in seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository
+from detections.diagnostics import ContentError, Diagnostic
+from detections.ruletest.expect import Mismatch, check
+from detections.ruletest.fixtures import (
+    FIXTURE_SUFFIX,
+    MIN_CASES,
+    QUERY_FAILED,
+    UNKNOWN_CONTENT,
+    UNUSED_MOCK,
+    load_fixture,
+)
+from detections.ruletest.model import Case, FixtureFile, Outcome
+from detections.ruletest.simulate import QueryFailed, simulate, unused_mocks
+
+Status = Literal["passed", "failed", "error"]
+Content = AnalyticsRule | HuntingQuery
+
+
+@dataclass
+class CaseResult:
+    path: Path
+    content: str  # the rule / hunting query name
+    case: str
+    status: Status
+    seconds: float
+    mismatches: list[Mismatch] = field(default_factory=list)
+    error: Diagnostic | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.path}::{self.case}"
+
+
+def fixture_files(paths: Iterable[Path]) -> list[Path]:
+    """`*.tests.yaml` files named or found under the given paths, sorted, without duplicates."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob(f"*{FIXTURE_SUFFIX}") if p.is_file())
+        elif path.is_file():
+            found.add(path)
+    return sorted(found)
+
+
+def resolve(repository: Repository, fixture: FixtureFile) -> Content:
+    """The rule or hunting query a fixture tests: by id, or by path relative to the repository."""
+    item = repository.by_id(fixture.rule)
+    if item is None:
+        wanted = (repository.root / fixture.rule).resolve()
+        item = next((c for c in (*repository.rules, *repository.hunting) if Path(c.path).resolve() == wanted), None)
+    if not isinstance(item, AnalyticsRule | HuntingQuery):
+        raise ContentError([Diagnostic(
+            UNKNOWN_CONTENT, f"no analytics rule or hunting query with id {fixture.rule!r}",
+            fixture.source.locate("rule"),
+            hint="set `rule:` to the `id` of the rule or hunting query under test (or its path from the repository root)",
+        )])
+    return item
+
+
+def _mock_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+    errors = []
+    for index, case in enumerate(fixture.cases):
+        for kind, name in unused_mocks(content.query, case):
+            where = fixture.source.locate("cases", index, kind, name)
+            if where.line == fixture.source.locate("cases", index).line:
+                where = fixture.source.locate(kind, name)
+            errors.append(Diagnostic(
+                UNUSED_MOCK, f"case {case.name!r}: {kind} {name!r} is given but the query of {content.name!r} never reads it",
+                where, hint="remove it, or fix the name to the one the query uses",
+            ))
+    return errors
+
+
+def run_case(content: Content, fixture: FixtureFile, case: Case) -> CaseResult:
+    started = time.perf_counter()
+    try:
+        outcome = simulate(content, case)
+    except QueryFailed as exc:
+        where = query_position(content, exc.line, exc.column)
+        error = Diagnostic(QUERY_FAILED, f"case {case.name!r}: the query failed: {exc}", where,
+                           hint="fix the query, or report the engine gap if Sentinel accepts it")
+        return CaseResult(fixture.path, content.name, case.name, "error", time.perf_counter() - started, error=error)
+    mismatches = check(case.expect, outcome, case.now, hunting=isinstance(content, HuntingQuery))
+    status: Status = "failed" if mismatches else "passed"
+    return CaseResult(fixture.path, content.name, case.name, status, time.perf_counter() - started, mismatches, outcome=outcome)
+
+
+def query_position(content: Content, line: int | None, column: int | None) -> Location:
+    """A position inside the query text -> file:line:column of the content YAML (block or inline query)."""
+    base = content.query_location
+    if not line:
+        return base
+    try:
+        lines = Path(base.path).read_text(encoding="utf-8-sig").splitlines()
+        after_key = lines[base.line - 1].split(":", 1)[1].strip()
+    except (OSError, IndexError):
+        return base
+    if after_key[:1] in ("|", ">"):  # block scalar: the text starts on the next line, indented
+        first = lines[base.line] if base.line < len(lines) else ""
+        indent = len(first) - len(first.lstrip())
+        return Location(base.path, base.line + line, indent + (column or 1))
+    return Location(base.path, base.line + line - 1, column or 1)
+
+
+def _file_error(path: Path, diagnostics: list[Diagnostic]) -> CaseResult:
+    return CaseResult(path, "", "(fixture file)", "error", 0.0, error=diagnostics[0])
+
+
+def run_fixture(repository: Repository, path: Path, keyword: str | None = None) -> list[CaseResult]:
+    """Every (selected) case of one fixture file; a broken file is one error result."""
+    try:
+        fixture = load_fixture(path)
+        content = resolve(repository, fixture)
+    except ContentError as exc:
+        return [_file_error(path, exc.diagnostics)]
+    mock_errors = _mock_errors(fixture, content)
+    if mock_errors:
+        return [_file_error(path, mock_errors)]
+    return [run_case(content, fixture, case) for case in fixture.cases if selected(keyword, fixture, case)]
+
+
+def selected(keyword: str | None, fixture: FixtureFile, case: Case) -> bool:
+    """`-k` filter: a case-insensitive substring of the case name, the rule id or the file name."""
+    if not keyword:
+        return True
+    word = keyword.lower()
+    return word in case.name.lower() or word in fixture.rule.lower() or word in fixture.path.name.lower()
+
+
+def run_all(repository: Repository, paths: list[Path], keyword: str | None = None,
+            progress: Callable[[Path], None] | None = None) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    for path in paths:
+        results.extend(run_fixture(repository, path, keyword))
+        if progress:
+            progress(path)
+    return results
+
+
+def min_cases(repository: Repository, paths: list[Path], whole_library: bool) -> list[Diagnostic]:
+    """The policy: every analytics rule has a case that fires and one that stays quiet, every hunting
+    query a case that returns rows. With `whole_library`, content without any fixture is reported too."""
+    firing: dict[str, bool] = {}
+    quiet: dict[str, bool] = {}
+    tested: set[str] = set()
+    for path in paths:
+        try:
+            fixture = load_fixture(path)
+            content = resolve(repository, fixture)
+        except ContentError:
+            continue  # reported by the run itself
+        tested.add(content.id.lower())
+        for case in fixture.cases:
+            fires = case.expect.fires if case.expect.fires is not None else (
+                None if case.expect.alerts is None else case.expect.alerts > 0)
+            firing[content.id.lower()] = firing.get(content.id.lower(), False) or fires is True
+            quiet[content.id.lower()] = quiet.get(content.id.lower(), False) or fires is False
+    problems: list[Diagnostic] = []
+    for item in (*repository.rules, *repository.hunting):
+        key = item.id.lower()
+        if key not in tested and not whole_library:
+            continue
+        missing = []
+        if not firing.get(key):
+            missing.append("a case that fires (`fires: true`)")
+        if isinstance(item, AnalyticsRule) and not quiet.get(key):
+            missing.append("a case that stays quiet (`fires: false`)")
+        if missing:
+            kind = "analytics rule" if isinstance(item, AnalyticsRule) else "hunting query"
+            problems.append(Diagnostic(
+                MIN_CASES, f"{kind} {item.name!r} has no {' and no '.join(missing)}", Location(Path(item.path)),
+                hint=f"add the case(s) to fixtures/<folder>/{Path(item.path).stem}{FIXTURE_SUFFIX} (rule: {item.id})",
+            ))
+    return problems

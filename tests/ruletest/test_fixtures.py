@@ -1,0 +1,111 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from detections.diagnostics import ContentError
+from detections.ruletest.fixtures import load_fixture
+
+
+def load(tmp_path: Path, text: str):
+    path = tmp_path / "X.tests.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, load_fixture(path)
+
+
+def error(tmp_path: Path, text: str):
+    path = tmp_path / "X.tests.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load_fixture(path)
+    [diagnostic] = err.value.diagnostics
+    return diagnostic
+
+
+GOOD = """\
+rule: 0d5d1d7e-4c8b-4a57-9f5b-6f0c3c5a1e01
+watchlists:
+  TrustedIPs:
+    - {SearchKey: 203.0.113.10}
+cases:
+  - name: fires
+    now: 2026-01-15T12:00:00Z
+    records:
+      cloudtrail:
+        - {eventTime: -10m, eventSource: signin.amazonaws.com, eventName: ConsoleLogin, sourceIPAddress: 198.51.100.7}
+      AWSVPCFlow:
+        - {TimeGenerated: -5m, DstPort: "22"}
+    timeline: {runs: 2}
+    expect: {fires: true, alerts_per_run: [0, 1], rows: [{SourceIpAddress: 198.51.100.7}]}
+  - name: quiet
+    records:
+      AWSCloudTrail: [{EventName: ConsoleLogin}]
+    expect: {fires: false}
+"""
+
+
+def test_good_fixture_resolves_times_and_maps_records(tmp_path):
+    _, fixture = load(tmp_path, GOOD)
+    assert fixture.rule == "0d5d1d7e-4c8b-4a57-9f5b-6f0c3c5a1e01"
+    fires, quiet = fixture.cases
+    now = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    assert fires.now == now and fires.runs == 2
+    assert fires.tables["AWSCloudTrail"][0]["TimeGenerated"] == now - timedelta(minutes=10)
+    assert fires.tables["AWSVPCFlow"][0]["DstPort"] == 22
+    assert fires.watchlists == {"TrustedIPs": [{"SearchKey": "203.0.113.10"}]}
+    assert fires.expect.alerts_per_run == [0, 1] and fires.expect.fires is True
+    assert quiet.now == datetime(2026, 1, 1, tzinfo=UTC)
+    assert quiet.tables["AWSCloudTrail"][0]["TimeGenerated"] == quiet.now
+    assert fires.location.line == 6
+
+
+def test_bad_yaml_is_one_located_message(tmp_path):
+    d = error(tmp_path, "rule: x\ncases:\n  - name: a\n    expect: {fires: true\n")
+    assert d.code == "DET100" and d.location.line >= 4 and "YAML syntax error" in d.message
+
+
+def test_unknown_key_names_the_key_and_suggests(tmp_path):
+    d = error(tmp_path, GOOD.replace("expect: {fires: false}", "expect: {fire: false}"))
+    assert (d.code, d.location.line) == ("DET600", 18)
+    assert d.message == "unknown key 'fire' in expect" and d.hint == "did you mean 'fires'?"
+
+
+def test_unknown_column_names_column_and_table(tmp_path):
+    d = error(tmp_path, GOOD.replace("{EventName: ConsoleLogin}", "{EventNam: ConsoleLogin}"))
+    assert d.code == "DET602" and d.location.line == 17
+    assert "record AWSCloudTrail[0], field 'EventNam'" in d.message
+    assert "unknown column 'EventNam' of table AWSCloudTrail (did you mean EventName?)" in d.message
+    assert "case 'quiet'" in d.message
+
+
+def test_unmappable_record_names_case_record_and_field(tmp_path):
+    d = error(tmp_path, GOOD.replace("eventTime: -10m, ", ""))
+    assert d.code == "DET602" and d.location.line == 10
+    assert d.message == "case 'fires': record cloudtrail[0], field 'eventTime': required field 'eventTime' is missing"
+    assert str(d.location).startswith(str(tmp_path / "X.tests.yaml") + ":10:")
+
+
+def test_bad_relative_time(tmp_path):
+    d = error(tmp_path, GOOD.replace("now: 2026-01-15T12:00:00Z", "now: tomorrow"))
+    assert (d.code, d.location.line) == ("DET603", 7) and "not a time" in d.message
+
+
+def test_misspelled_records_key(tmp_path):
+    d = error(tmp_path, GOOD.replace("AWSCloudTrail: [", "awscloudtrail: ["))
+    assert d.message == "unknown records key 'awscloudtrail'" and d.hint == "did you mean 'AWSCloudTrail'?"
+
+
+def test_structure_errors(tmp_path):
+    assert "has no 'cases'" in error(tmp_path, "rule: x\n").message
+    assert "alerts_per_run needs a timeline" in error(tmp_path, GOOD.replace("    timeline: {runs: 2}\n", "")).message
+    assert "must list 2 numbers" in error(tmp_path, GOOD.replace("[0, 1]", "[0]")).message
+    assert "two cases are named 'fires'" in error(tmp_path, GOOD.replace("name: quiet", "name: fires")).message
+    assert "alerts must be a number" in error(tmp_path, GOOD.replace("{fires: false}", "{alerts: many}")).message
+
+
+def test_watchlist_from_a_shared_csv_file(tmp_path):
+    (tmp_path / "trusted.csv").write_text("SearchKey,Owner\n203.0.113.10,ops\n", encoding="utf-8")
+    _, fixture = load(tmp_path, GOOD.replace("TrustedIPs:\n    - {SearchKey: 203.0.113.10}", "TrustedIPs: trusted.csv"))
+    assert fixture.cases[0].watchlists["TrustedIPs"] == [{"SearchKey": "203.0.113.10", "Owner": "ops"}]
+    missing = error(tmp_path, GOOD.replace("TrustedIPs:\n    - {SearchKey: 203.0.113.10}", "TrustedIPs: nope.csv"))
+    assert "file 'nope.csv' not found" in missing.message
