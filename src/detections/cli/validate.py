@@ -1,0 +1,36 @@
+"""`detections validate`: check content the way Microsoft's CI does, and more, before a pull request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from detections import report
+from detections.validate import find_root, run
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(report.REPORTERS)), default="human", show_default=True,
+              help="Output format; sarif is for GitHub code scanning.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--base", metavar="REF", help="Git ref to compare ids with (a changed id is an error).")
+def validate(paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool, base: str | None) -> None:
+    """Validate rules, hunting queries and workbooks (default: the whole repository).
+
+    Exit status: 1 when there are errors (or warnings, with --strict), else 0.
+    """
+    result = run(paths, base=base)
+    root = find_root(paths[0] if paths else Path.cwd()) or Path.cwd()
+    if output:
+        with output.open("w", encoding="utf-8") as stream:
+            report.write(fmt, result.diagnostics, stream, root=root, files=result.files, color=False)
+        if fmt != "human":  # keep the terminal informative when the report went to a file
+            report.write("human", result.diagnostics, sys.stdout, root=root, files=result.files)
+    else:
+        report.write(fmt, result.diagnostics, sys.stdout, root=root, files=result.files)
+    sys.exit(report.exit_code(result.diagnostics, strict=strict))

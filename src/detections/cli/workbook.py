@@ -1,0 +1,58 @@
+"""`detections workbook import|export`: convert between Sentinel workbook JSON and our workbook YAML."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from detections.content import load_workbook
+from detections.content.workbook_yaml import WorkbookFormatError, json_to_yaml, template_to_json
+from detections.diagnostics import ContentError
+
+
+@click.group()
+def workbook() -> None:
+    """Convert workbooks between Sentinel's JSON and readable YAML (lossless both ways)."""
+
+
+@workbook.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file to write (default: standard output).")
+@click.option("--name", help="Workbook name (default: the file name without extension).")
+@click.option("--id", "workbook_id", help="Workbook GUID (default: derived from the name, stable).")
+@click.option("--description", help="Workbook description.")
+def import_(source: Path, output: Path | None, name: str | None, workbook_id: str | None,
+            description: str | None) -> None:
+    """Convert a workbook JSON export (gallery template, serializedData or ARM template) to YAML."""
+    try:
+        text = json_to_yaml(source.read_text(encoding="utf-8-sig"), name=name or source.stem,
+                            workbook_id=workbook_id, description=description)
+    except (WorkbookFormatError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{source}: {exc}") from None
+    _emit(text, output)
+
+
+@workbook.command("export")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON file to write (default: standard output).")
+def export(source: Path, output: Path | None) -> None:
+    """Convert a workbook YAML file to the workbook JSON Sentinel stores."""
+    try:
+        loaded = load_workbook(source)
+    except ContentError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        sys.exit(1)
+    _emit(template_to_json(loaded.template), output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,56 @@
+"""Human output: diagnostics grouped by file, each with the offending line and a caret under the column."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from detections.diagnostics import Diagnostic, Severity
+from detections.report.common import counts, display_path
+
+STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+def _source_line(path: Path, line: int, cache: dict[Path, list[str] | None]) -> str | None:
+    if path not in cache:
+        try:
+            cache[path] = path.read_text(encoding="utf-8-sig").splitlines() if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            cache[path] = None
+    lines = cache[path]
+    return lines[line - 1] if lines and 0 < line <= len(lines) else None
+
+
+def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int | None = None,
+          color: bool | None = None, **_: object) -> None:
+    console = Console(file=out, no_color=color is False, force_terminal=color, highlight=False,
+                      soft_wrap=True, emoji=False)
+    by_file: dict[Path, list[Diagnostic]] = defaultdict(list)
+    for diagnostic in diagnostics:
+        by_file[diagnostic.location.path].append(diagnostic)
+    cache: dict[Path, list[str] | None] = {}
+    for path in sorted(by_file, key=lambda p: display_path(p, root)):
+        console.print(Text(display_path(path, root), style="bold underline"))
+        for d in sorted(by_file[path], key=lambda d: (d.location.line, d.location.column)):
+            where = f"{d.location.line}:{d.location.column}"
+            console.print(Text.assemble(f"  {where:<8} ", (f"{d.severity.value:<8}", STYLES[d.severity]),
+                                        d.message, (f"  [{d.code}]", "dim")))
+            source = _source_line(path, d.location.line, cache)
+            if source is not None:
+                number = f"{d.location.line:>6} | "
+                console.print(Text.assemble((number, "dim"), source.replace("\t", " ")))
+                pad = " " * (len(number) - 2)
+                console.print(Text.assemble((f"{pad}| ", "dim"), " " * (d.location.column - 1),
+                                            ("^", STYLES[d.severity])))
+            if d.hint:
+                console.print(Text.assemble("           ", ("hint: ", "green"), d.hint))
+        console.print()
+    total = counts(diagnostics)
+    scope = f" in {files} file{'s' if files != 1 else ''}" if files is not None else ""
+    style = "bold red" if total["errors"] else ("yellow" if total["warnings"] else "bold green")
+    summary = f"{total['errors']} error(s), {total['warnings']} warning(s){scope}"
+    console.print(Text("✔ " + summary if not diagnostics else summary, style=style))
