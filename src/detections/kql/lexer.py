@@ -56,13 +56,16 @@ for _names, _unit in (
     (("h", "hr", "hrs", "hour", "hours"), timedelta(hours=1)),
     (("m", "min", "minute", "minutes"), timedelta(minutes=1)),
     (("s", "sec", "second", "seconds"), timedelta(seconds=1)),
-    (("ms", "milli", "millis", "millisecond", "milliseconds"), timedelta(milliseconds=1)),
-    (("microsecond", "microseconds"), timedelta(microseconds=1)),
+    (("ms", "milli", "millis", "millisec", "millisecond", "milliseconds"), timedelta(milliseconds=1)),
+    (("micro", "micros", "microsec", "microsecond", "microseconds"), timedelta(microseconds=1)),
     (("tick", "ticks"), timedelta(microseconds=0.1)),
+    (("nano", "nanos", "nanosec", "nanosecond", "nanoseconds"), timedelta(microseconds=0.001)),
 ):
     for _name in _names:
         TIMESPAN_UNITS[_name] = _unit
 
+# Escapes allowed in "..." and '...' strings.
+_ESCAPE = r"\\(?:[nrt0abfv\\\\\"']|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})"
 _UNIT_ALTERNATION = "|".join(sorted(TIMESPAN_UNITS, key=len, reverse=True))
 
 # Operators made of letters that may be negated with a leading `!` (lexed as one token: `!has`).
@@ -77,14 +80,19 @@ _TOKEN_RE = re.compile(
   | (?P<comment>//[^\n]*)
   | (?P<multiline>```.*?```|~~~.*?~~~)
   | (?P<verbatim>[hH]?@(?:"(?:[^"\n]|"")*"|'(?:[^'\n]|'')*'))
-  | (?P<string>[hH]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))
+  | (?P<string>[hH]?(?:"(?:[^"\\\n]|"""
+    + _ESCAPE
+    + r""")*"|'(?:[^'\\\n]|"""
+    + _ESCAPE
+    + r""")*'))
   | (?P<raw>(?P<rawword>datetime|date|timespan|time|guid|uniqueid)\s*\((?P<rawbody>[^()\n]*)\))
-  | (?P<timespan>(?P<tsnum>\d+(?:\.\d+)?|\.\d+)(?P<tsunit>"""
+  | (?P<timespan>(?P<tsnum>\d+(?:\.\d+)?)(?P<tsunit>"""
     + _UNIT_ALTERNATION
     + r""")(?![A-Za-z0-9_]))
   | (?P<hex>0[xX][0-9a-fA-F]+(?![A-Za-z0-9_]))
-  | (?P<real>(?:\d+\.(?!\.)\d*|\.\d+)(?:[eE][+-]?\d+)?(?![A-Za-z_])|\d+[eE][+-]?\d+(?![A-Za-z_]))
+  | (?P<real>\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?(?![A-Za-z_])|\d+[eE][+-]?\d+(?![A-Za-z_]))
   | (?P<long>\d+(?![A-Za-z_]))
+  | (?P<digitname>\d+[A-Za-z_][A-Za-z0-9_]*)
   | (?P<inci>!?in~)
   | (?P<negword>!(?:"""
     + "|".join(sorted(NEGATABLE_WORDS, key=len, reverse=True))
@@ -95,15 +103,16 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+_SIMPLE_ESCAPES = {
+    "n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+    "\\": "\\", '"': '"', "'": "'",
+}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
 
 
 def _unescape(match: re.Match) -> str:
     code = match.group(1)
-    if code[0] in "ux" and len(code) > 1:
-        return chr(int(code[1:], 16))
-    return _SIMPLE_ESCAPES.get(code, "\\" + code)
+    return chr(int(code[1:], 16)) if len(code) > 1 else _SIMPLE_ESCAPES[code]
 
 
 def _string_value(text: str) -> str:
@@ -120,14 +129,33 @@ def _verbatim_value(text: str) -> str:
     return text[2:-1].replace(quote + quote, quote)
 
 
+def _bad_escape(text: str, start: int, end: int) -> re.Match | None:
+    """The first escape sequence between start and end that KQL does not allow."""
+    for match in _ESCAPE_RE.finditer(text, start, end):
+        code = match.group(1)
+        if len(code) == 1 and code not in _SIMPLE_ESCAPES:
+            return match
+    return None
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
 def _error(text: str, start: int, message: str) -> KqlSyntaxError:
     return KqlSyntaxError.at(message, text, (start, start + 1))
 
 
 def _unmatched(text: str, pos: int) -> KqlSyntaxError:
     char = text[pos]
-    if char in "\"'":
-        return _error(text, pos, f"unterminated string literal: add the closing {char} on the same line")
+    if char in "\"'" or (char in "hH" and text[pos + 1: pos + 2] in ("'", '"')):
+        bad = _bad_escape(text, pos + 1, _line_end(text, pos))
+        if bad is not None:
+            return KqlSyntaxError.at(
+                f"invalid escape sequence '{bad.group()}' in a string: write \\\\ for a backslash, or use a "
+                "verbatim string such as @'C:\\temp'", text, bad.span())
+        return _error(text, pos, "unterminated string literal: add the closing quote on the same line")
     if text.startswith(("```", "~~~"), pos):
         return _error(text, pos, f"unterminated multi-line string: add the closing {text[pos:pos + 3]}")
     if char == "@" or (char in "hH" and text[pos + 1: pos + 2] in ("'", '"', "@")):
@@ -155,6 +183,7 @@ _CONVERT = {
     "verbatim": (STRING, lambda m: _verbatim_value(m.group())),
     "multiline": (STRING, lambda m: m.group()[3:-3]),
     "long": (LONG, lambda m: int(m.group())),
+    "digitname": (IDENT, re.Match.group),
     "hex": (LONG, lambda m: int(m.group(), 16)),
     "real": (REAL, lambda m: float(m.group())),
     "timespan": (TIMESPAN, _timespan_value),

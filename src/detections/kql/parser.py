@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 from detections.kql import ast as A
-from detections.kql.errors import KqlError, KqlSyntaxError, KqlUnsupportedError, line_column
+from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError, line_column
 from detections.kql.lexer import (
     EOF,
     IDENT,
@@ -53,7 +53,6 @@ _BINARY: dict[str, tuple[str, int]] = {
     "containscs": ("contains_cs", _COMPARE),
     "notcontains": ("!contains", _COMPARE),
     "notcontainscs": ("!contains_cs", _COMPARE),
-    "!containscs": ("!contains_cs", _COMPARE),
     **{op: (op, _COMPARE) for op in ("in", "!in", "in~", "!in~", "has_any", "has_all")},
     "between": ("between", _COMPARE),
     "!between": ("!between", _COMPARE),
@@ -399,21 +398,22 @@ class Parser:
             if not (self.at_op(";") or self.tok.kind == EOF):
                 raise self.unexpected_after_expression()
         if body is None:
-            raise self.error("the query has no result: after the let statements add the query itself, "
-                             "e.g. 'AWSCloudTrail | take 10'", self.tok)
+            raise KqlSemanticError.at("the query has no result: after the let statements add the query itself, "
+                                      "e.g. 'AWSCloudTrail | take 10'", self.text, (self.tok.start, self.tok.end))
         return A.Query(tuple(statements), body, span=(0, len(self.text)))
 
     def unexpected_after_expression(self) -> KqlSyntaxError:
         token = self.tok
-        if token.kind == IDENT and not (token.value in _OPERATORS or token.value in _STATEMENTS):
-            close = difflib.get_close_matches(token.value, list(_BINARY), n=1)
+        if token.kind == IDENT and token.value in _LIST_OPERATORS:
+            return self.error(f"expected '(' after '{token.value}': the form is '{token.value} (value1, value2)'",
+                              self.peek())
+        if token.kind == IDENT and token.value in _OPERATORS:
+            return self.error(f"unexpected {self.describe(token)}: add '|' before the '{token.value}' operator")
+        if token.kind == IDENT:
+            close = difflib.get_close_matches(token.value, list(_WORD_OPERATORS), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             return self.error(f"unexpected {self.describe(token)}{hint}: expected an operator, '|' or the end of "
                               "the statement")
-        if token.kind == IDENT and token.value in _OPERATORS:
-            return self.error(f"unexpected {self.describe(token)}: add '|' before the '{token.value}' operator")
-        if token.is_op("="):
-            return self.error("unexpected '=': use '==' to compare values ('=' only names a column)")
         return self.error(f"unexpected {self.describe(token)}: expected '|', ';' or the end of the query")
 
     def parse_let(self) -> A.Statement:
@@ -780,9 +780,9 @@ class Parser:
         """A primary starting with an identifier: literal keyword, typed literal, call or name."""
         word = token.value
         following = self.peek()
-        if word in ("true", "false"):
+        if word in _BOOL_WORDS:
             self.advance()
-            return A.Literal(word == "true", KType.BOOL, span=(token.start, token.end))
+            return A.Literal(_BOOL_WORDS[word], KType.BOOL, span=(token.start, token.end))
         if not following.is_op("("):
             self.advance()
             return A.Name(word, span=(token.start, token.end))
@@ -954,6 +954,7 @@ _TABULAR_TYPES = (
 _SIGNED_TYPES = (KType.LONG, KType.INT, KType.REAL, KType.DECIMAL, KType.TIMESPAN)
 _NUMBER_TYPES = {LONG: KType.LONG, REAL: KType.REAL, TIMESPAN: KType.TIMESPAN}
 _NOT_LITERAL = object()
+_BOOL_WORDS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _PRIMARY = {
     STRING: Parser.parse_string_literal,
     LONG: Parser.parse_number_literal,
@@ -1010,7 +1011,7 @@ def _datatable(p: Parser, start: Token) -> A.Datatable:
             break
     p.expect_close("]", opener, start.start)
     if columns and len(values) % len(columns):
-        raise KqlSyntaxError.at(
+        raise KqlSemanticError.at(
             f"datatable has {len(values)} values for {len(columns)} columns: give a value for every column of "
             "every row", p.text, (opener.start, p.last_end))
     return A.Datatable(columns, tuple(values), span=p.span(start.start))
@@ -1132,7 +1133,11 @@ _SOURCES["evaluate"] = _evaluate
 
 @_operator("where", "filter")
 def _where(p: Parser, start: Token) -> A.Where:
-    return A.Where(p.parse_expression(), span=p.span(start.start))
+    predicate = p.parse_expression()
+    if p.at_op("="):  # Kusto parses this and rejects it when binding: report it the same way
+        raise KqlSemanticError.at("'=' does not compare values: use '==' (or '=~' to ignore case)", p.text,
+                                  (p.tok.start, p.tok.end))
+    return A.Where(predicate, span=p.span(start.start))
 
 
 @_operator("extend")
