@@ -183,7 +183,7 @@ def min_cases(repository: Repository, paths: list[Path], whole_library: bool) ->
         if missing:
             kind = "analytics rule" if isinstance(item, AnalyticsRule) else "hunting query"
             problems.append(Diagnostic(
-                MIN_CASES, f"{kind} {item.name!r} has no {' and no '.join(missing)}", Location(Path(item.path)),
+                MIN_CASES, f"{kind} {item.name!r} lacks {' and '.join(missing)}", Location(Path(item.path)),
                 hint=f"add the case(s) to fixtures/<folder>/{Path(item.path).stem}{FIXTURE_SUFFIX} (rule: {item.id})",
             ))
     return problems

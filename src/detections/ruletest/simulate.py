@@ -59,8 +59,10 @@ def limit(tables: dict[str, Rows], start: datetime | None, end: datetime) -> dic
 
 def execute(query: str, tables: dict[str, Rows], now: datetime, case: Case) -> tuple[list[str], Rows, list[str]]:
     """Run the query with the engine: (columns, rows as dicts, warnings)."""
-    from detections.kql import KqlError, run_query  # the engine is imported on first use
-
+    try:
+        from detections.kql import KqlError, run_query  # the engine is imported on first use
+    except ImportError as exc:
+        raise QueryFailed(f"the KQL engine is not available in this installation ({exc})") from None
     try:
         result = run_query(query, tables, now=now, watchlists=case.watchlists or None, externaldata=case.externaldata or None)
     except KqlError as exc:

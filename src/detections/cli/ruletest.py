@@ -1,0 +1,62 @@
+"""`detections test`: run the rule test cases under fixtures/ through the Sentinel simulation."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
+              help="Repository root (holds rules/, hunting/ and fixtures/).")
+@click.option("-k", "keyword", help="Run only cases whose name, rule id or file name contains this text.")
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also write JUnit XML here (for CI).")
+@click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True)
+@click.option("--min-cases", is_flag=True,
+              help="Policy: every rule needs a case that fires and one that stays quiet, every hunting query one that fires.")
+def test(paths: tuple[Path, ...], root: Path, keyword: str | None, junit: Path | None, fmt: str, min_cases: bool) -> None:
+    """Run rule tests (fixtures/**/*.tests.yaml, or the given files/folders); exit 1 on any failure."""
+    from detections.content import load_repository
+    from detections.ruletest import report
+    from detections.ruletest.runner import fixture_files, run_fixture
+    from detections.ruletest.runner import min_cases as policy_check
+
+    out = Console(soft_wrap=True)
+    err = Console(stderr=True)
+    started = time.perf_counter()
+    load_problems: list = []
+    repository = load_repository(root, load_problems)
+    files = fixture_files(list(paths) or [root / "fixtures"])
+    if not files:
+        err.print(f"[red]no rule test files (*.tests.yaml) under {', '.join(map(str, paths or [root / 'fixtures']))}")
+        sys.exit(1)
+    if load_problems and fmt == "human":
+        err.print(f"[yellow]{len(load_problems)} content problem(s): their rules cannot be tested "
+                  "(run `detections validate`)[/]; first: " + str(load_problems[0]), highlight=False)
+    results = []
+    with Progress(TextColumn("testing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  console=err, transient=True, disable=fmt != "human") as progress:
+        task = progress.add_task("", total=len(files))
+        for path in files:
+            progress.update(task, description=path.name)
+            results.extend(run_fixture(repository, path, keyword))
+            progress.advance(task)
+    if not results:
+        err.print(f"[red]no case matches -k {keyword!r}")
+        sys.exit(1)
+    policy = policy_check(repository, files, whole_library=not paths) if min_cases else []
+    seconds = time.perf_counter() - started
+    if fmt == "json":
+        click.echo(report.as_json(results, policy, seconds))
+    else:
+        report.human(out, results, policy, seconds)
+    if junit:
+        report.junit(junit, results, policy, seconds)
+    if policy or any(r.status != "passed" for r in results):
+        sys.exit(1)

@@ -1,0 +1,95 @@
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from detections.cli import main
+from detections.ruletest import simulate
+
+from .repo import FIXTURE, fake_execute, make_repo
+
+
+@pytest.fixture(autouse=True)
+def engine(monkeypatch):
+    monkeypatch.setattr(simulate, "execute", fake_execute)
+
+
+def run(root, *args):
+    result = CliRunner().invoke(main, ["test", "--root", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_passing_library(tmp_path):
+    code, out = run(make_repo(tmp_path))
+    assert code == 0, out
+    assert "3 passed, 0 failed, 0 errors" in out
+    assert "CloudTrail logging stopped" in out and "fires on StopLogging" in out
+
+
+def test_failure_shows_a_diff_and_exits_1(tmp_path):
+    make_repo(tmp_path, FIXTURE.replace("severity: Medium}", "severity: High}"))
+    code, out = run(tmp_path, "--format", "human")
+    assert code == 1
+    assert "FAILED: CloudTrail logging stopped :: fires on StopLogging" in out
+    assert '-  "severity": "High"' in out and '+  "severity": "Medium"' in out
+
+
+def test_json_and_junit_outputs(tmp_path):
+    root = make_repo(tmp_path, FIXTURE.replace("alerts: 1", "alerts: 2"))
+    code, out = run(root, "--format", "json", "--junit", str(tmp_path / "out" / "junit.xml"))
+    assert code == 1
+    report = json.loads(out)
+    assert report["summary"] == {"passed": 2, "failed": 1, "errors": 0, "policy_violations": 0, "seconds": report["summary"]["seconds"]}
+    failed = next(r for r in report["results"] if r["status"] == "failed")
+    assert failed["mismatches"] == [{"what": "alerts", "expected": 2, "actual": 1}]
+    assert failed["runs"][0]["alerts"][0]["entities"] == [{"type": "IP", "Address": "198.51.100.7"}]
+    suite = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    assert [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None] == ["fires on StopLogging"]
+
+
+def test_keyword_selects_cases(tmp_path):
+    code, out = run(make_repo(tmp_path), "-k", "quiet")
+    assert code == 0 and "1 passed" in out
+    code, out = run(tmp_path, "-k", "no-such-case")
+    assert code == 1 and "no case matches" in out
+
+
+def test_paths_limit_the_run(tmp_path):
+    root = make_repo(tmp_path)
+    code, out = run(root, str(root / "fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml"))
+    assert code == 0 and "1 passed" in out
+
+
+def test_min_cases_reports_rules_without_a_quiet_case(tmp_path):
+    fires_only = FIXTURE[: FIXTURE.index("  - name: quiet")]
+    code, out = run(make_repo(tmp_path, fires_only), "--min-cases")
+    assert code == 1
+    flat = out.replace("\n", " ")
+    assert "analytics rule 'CloudTrail logging stopped' lacks a case that stays quiet (`fires: false`)" in flat
+    assert "1 policy violations" in out
+    code, out = run(make_repo(tmp_path), "--min-cases")
+    assert code == 0, out
+
+
+def test_broken_fixture_is_one_clear_message(tmp_path):
+    make_repo(tmp_path, FIXTURE.replace("EventName: StartLogging", "EventNme: StartLogging"))
+    code, out = run(tmp_path)
+    assert code == 1
+    assert "TrailStopped.tests.yaml:19:" in out.replace("\n", "")
+    assert "unknown column 'EventNme' of table AWSCloudTrail (did you mean EventName?)" in out.replace("\n", "")
+    assert "Traceback" not in out
+
+
+def test_unused_watchlist_is_an_error(tmp_path):
+    make_repo(tmp_path, FIXTURE.replace("cases:\n", "watchlists:\n  Admins: [{SearchKey: x}]\ncases:\n", 1))
+    code, out = run(tmp_path)
+    assert code == 1
+    assert "watchlists 'Admins' is given but the query of 'CloudTrail logging stopped' never reads it" in out.replace("\n", " ")
+
+
+def test_unknown_rule_id(tmp_path):
+    make_repo(tmp_path, FIXTURE.replace("rule: 5b0e7f3a", "rule: 0b0e7f3a"))
+    code, out = run(tmp_path)
+    assert code == 1 and "no analytics rule or hunting query with id '0b0e7f3a" in out
