@@ -72,7 +72,7 @@ def resolve(repository: Repository, fixture: FixtureFile) -> Content:
     return item
 
 
-def _mock_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+def mock_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
     errors = []
     for index, case in enumerate(fixture.cases):
         for kind, name in unused_mocks(content.query, case):
@@ -128,9 +128,9 @@ def run_fixture(repository: Repository, path: Path, keyword: str | None = None) 
         content = resolve(repository, fixture)
     except ContentError as exc:
         return [_file_error(path, exc.diagnostics)]
-    mock_errors = _mock_errors(fixture, content)
-    if mock_errors:
-        return [_file_error(path, mock_errors)]
+    problems = mock_errors(fixture, content)
+    if problems:
+        return [_file_error(path, problems)]
     return [run_case(content, fixture, case) for case in fixture.cases if selected(keyword, fixture, case)]
 
 
