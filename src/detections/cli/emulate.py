@@ -1,0 +1,49 @@
+"""`detections emulate`: run the workspace emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from pathlib import Path
+
+import click
+
+from detections.cli_support import fail_cleanly
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="TCP port on 127.0.0.1 (0 picks a free one).")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of table files (<Table>.json/.jsonl/.csv or AWS formats) the query API answers from.")
+@click.option("--anonymous-queries", is_flag=True,
+              help="Let the query API answer without a bearer token (Kqlmagic's 'anonymous' connection).")
+def emulate(port: int, data_dir: Path | None, anonymous_queries: bool) -> None:
+    """Run a local HTTPS Sentinel / Log Analytics workspace for offline deploy rehearsals.
+
+    Prints the endpoint, the CA file and the variables to export, then serves until Ctrl-C.
+    """
+    from detections.emulator import Emulator
+    from detections.live.files import load_folder
+
+    with fail_cleanly():
+        tables = load_folder(data_dir) if data_dir else {}
+        emulator = Emulator(port=port, tables=tables, anonymous_queries=anonymous_queries)
+        try:
+            emulator.start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    try:
+        click.echo(f"Workspace emulator listening on {emulator.url}")
+        click.echo(f"CA certificate: {emulator.ca_file}")
+        for name, rows in sorted(emulator.data.tables.items()):
+            click.echo(f"table {name}: {len(rows)} rows")
+        click.echo("\nExport these in the shell that runs the deploy / queries:")
+        for key, value in emulator.environment().items():
+            click.echo(f"export {key}={shlex.quote(value)}")
+        click.echo("\nPress Ctrl-C to stop.")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("\nstopped")
+    finally:
+        emulator.stop()

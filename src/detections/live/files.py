@@ -1,0 +1,122 @@
+"""Local log files as workspace tables, for offline queries and the emulator's `--data` folder.
+
+A file holds either rows of a Sentinel table (JSON array, JSON Lines or CSV, columns named as in the
+table) or records in the native format of a connector's source (CloudTrail log files, GuardDuty
+findings, VPC flow log lines, Windows event XML), converted by detections.mappers. `--table NAME=PATH`
+names the table (AWSCloudTrail) or the native format (cloudtrail); `.gz` files are read transparently.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from detections.mappers import MAPPERS, MapError
+from detections.mappers.rows import coerce_row
+from detections.tables import TABLES
+
+_JSON_LINES = (".jsonl", ".ndjson")
+_TABLE_KEYS = {name.lower(): name for name in TABLES}
+
+
+class DataFileError(Exception):
+    """A local data file that cannot become table rows; the message names the file and record."""
+
+
+def parse_table_option(text: str) -> tuple[str, Path]:
+    """`AWSCloudTrail=logs/trail.json` -> ("AWSCloudTrail", Path)."""
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise DataFileError(f"--table {text!r}: use NAME=PATH, e.g. AWSCloudTrail=trail.json or cloudtrail=trail.json")
+    return name.strip(), Path(path.strip())
+
+
+def _text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{path}: not UTF-8 text ({exc})") from None
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s for s in path.suffixes if s != ".gz"]
+    return suffixes[-1].lower() if suffixes else ""
+
+
+def read_records(path: Path) -> Any:
+    """The file's content: a list of objects (JSON Lines, CSV), a JSON value, or plain text."""
+    text, suffix = _text(path), _suffix(path)
+    if suffix == ".csv":
+        return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+    if suffix in _JSON_LINES:
+        records = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DataFileError(f"{path}:{number}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        return records
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    return text
+
+
+def _where(path: Path, error: MapError) -> str:
+    record = ".".join(str(p) for p in error.path)
+    field = f" field {error.field}" if error.field else ""
+    return f"{path}: record {record or '0'}{field}: {error.message}"
+
+
+def _mapped(key: str, path: Path, value: Any, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    mapper = MAPPERS[key]
+    try:
+        return mapper.table, [row for _, row in mapper.map_records(value, now)]
+    except MapError as exc:
+        raise DataFileError(_where(path, exc)) from None
+
+
+def load_table(name: str, path: Path, now: datetime | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(table name, typed rows) for one file. A table name reads table rows, falling back to the
+    native format of the connector that fills that table when the records are not table rows."""
+    now = now or datetime.now(UTC)
+    value = read_records(path)
+    if name.lower() in MAPPERS:
+        return _mapped(name.lower(), path, value, now)
+    table = _TABLE_KEYS.get(name.lower(), name)
+    native = next((key for key, m in MAPPERS.items() if m.table == table), None)
+    records = value if isinstance(value, list) else [value] if isinstance(value, dict) else None
+    if records is None or not all(isinstance(r, dict) for r in records):
+        if native:
+            return _mapped(native, path, value, now)
+        raise DataFileError(f"{path}: expected table rows (a JSON array of objects, JSON Lines or CSV) for {table}")
+    try:
+        return table, [coerce_row(table, TABLES.get(table), r, now, (i,)) for i, r in enumerate(records)]
+    except MapError as exc:
+        if native:
+            return _mapped(native, path, value, now)
+        raise DataFileError(_where(path, exc)) from None
+
+
+def load_folder(folder: Path, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every data file of a folder; the name before the first dot is the table or format
+    (AWSCloudTrail.jsonl, cloudtrail.json.gz, vpcflow.log)."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        table, rows = load_table(path.name.split(".", 1)[0], path, now)
+        tables.setdefault(table, []).extend(rows)
+    return tables
