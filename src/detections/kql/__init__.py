@@ -1,0 +1,46 @@
+"""detections.kql: our own Kusto Query Language engine (parse, bind, run).
+
+    >>> from detections.kql import run_query
+    >>> run_query("T | summarize n = count() by B", {"T": [{"B": "x"}, {"B": "x"}]}).rows
+    [('x', 2)]
+
+`bind()` gives a query's output columns and types (raising the first problem), `check()` every
+problem at once (for validators), `run_query()` the rows. See docs/kql-engine.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from detections.kql.ast import Query
+from detections.kql.binder import Binder
+from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError
+from detections.kql.executor import LoadedTable, QueryResult, load_table, plan_query, run_query, table_schemas
+from detections.kql.parser import parse
+from detections.kql.types import KType
+
+__all__ = [
+    "KType", "KqlError", "KqlSemanticError", "KqlSyntaxError", "KqlUnsupportedError", "LoadedTable", "Query",
+    "QueryResult", "bind", "check", "load_table", "parse", "run_query",
+]
+
+
+def bind(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) -> list[tuple[str, KType]]:
+    """Output columns (name, type) of `query` against the built-in tables plus `schemas`
+    ({"T": {"Col": "long"}}); raises the first KqlError found."""
+    return list(plan_query(query, table_schemas(None, schemas)).columns)
+
+
+def check(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) -> list[KqlError]:
+    """Every diagnostic of `query` (syntax error, or all semantic errors the binder can find)."""
+    try:
+        tree = parse(query)
+    except KqlError as err:
+        return [err]
+    binder = Binder(query, table_schemas(None, schemas), collect=True)
+    try:
+        binder.bind_query(tree)
+    except KqlError as err:
+        binder.errors.append(err)
+    return binder.errors

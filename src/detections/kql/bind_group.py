@@ -1,0 +1,185 @@
+"""Binding of summarize, join and lookup: output naming exactly as Kusto (count_, set_X, arg_max
+keeping its column's name, `by` columns first, X1 on a clash, join's right-side Key1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detections.kql import ast
+from detections.kql.binder import Binder, Env, _names, register_operator
+from detections.kql.compiler import CExpr, Scope
+from detections.kql.errors import KqlUnsupportedError
+from detections.kql.naming import aggregate_name, next_column_name
+from detections.kql.ops_core import Column, Op, unique_name
+from detections.kql.ops_group import JOIN_KINDS, Aggregate, Join, Summarize, pick_extreme, pick_first
+from detections.kql.registry import AGGREGATES
+from detections.kql.types import KType
+
+_MULTI_COLUMN = {"arg_max", "arg_min", "take_any", "any", "argmax", "argmin"}
+_ALIASES = {"argmax": "arg_max", "argmin": "arg_min", "any": "take_any"}
+
+
+class AggregateCollector:
+    """Compiles each aggregate call met in a summarize expression into an Aggregate slot and
+    returns a closure reading that slot from the row of aggregate values."""
+
+    def __init__(self, binder: Binder, input_scope: Scope) -> None:
+        self.binder, self.input_scope = binder, input_scope
+        self.slots: list[Aggregate] = []
+        self.types: list[KType] = []
+
+    def add(self, node: ast.Call, scope: Scope) -> CExpr:
+        function = AGGREGATES[node.name]
+        compiler = self.binder.compiler
+        compiler._check_arity(node, function.min_args, function.max_args)
+        if any(isinstance(a, ast.Star) for a in node.args):
+            raise self.binder.error(node, f"{node.name}(*) is only allowed as a whole summarize column")
+        args = [compiler.compile_argument(a, self.input_scope) for a in node.args]
+        for position in function.constant_args:
+            if position < len(args) and not args[position].const:
+                raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
+        result = function.result_type([a.type for a in args])
+        if result is None:
+            raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
+                                          f"({', '.join(a.type.value for a in args)})")
+        count_rows = node.name == "count" and not args
+        self.slots.append(Aggregate(function.impl, [a.fn for a in args], count_rows))
+        self.types.append(result)
+        slot = len(self.slots) - 1
+        name = aggregate_name(function.output_prefix, args[0].name if args else None)
+        return CExpr(lambda values: values[slot], result, name, column=slot)
+
+    def add_pick(self, pick: Any, fns: list[Any]) -> int:
+        self.slots.append(Aggregate(None, fns, pick=pick))
+        self.types.append(KType.DYNAMIC)
+        return len(self.slots) - 1
+
+
+def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
+    input_scope = Scope(list(op.columns), env)
+    columns: list[Column] = []
+    keys = []
+    for item in node.by:
+        names, expr = _names(item)
+        compiled = binder.compiler.compile(expr, input_scope)
+        if compiled.type is KType.DYNAMIC:
+            raise binder.error(item, "a summarize group key cannot be dynamic: cast it (tostring(), toint(), ...)")
+        name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
+        columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
+        keys.append(compiled.fn)
+    collector = AggregateCollector(binder, input_scope)
+    outputs: list[Any] = []
+    by_names = {n for n, _ in columns}
+    for item in node.aggregates:
+        names, expr = _names(item)
+        call_name = _ALIASES.get(expr.name, expr.name) if isinstance(expr, ast.Call) else None
+        if call_name in ("arg_max", "arg_min") or (call_name == "take_any" and _is_multi(expr)):
+            for name, ktype, fn in _expand_pick(binder, call_name, expr, names, collector, input_scope, by_names):
+                columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+                outputs.append(fn)
+            continue
+        agg_scope = Scope([], env)
+        agg_scope.aggregates = collector
+        compiled = binder.compiler.compile(expr, agg_scope)
+        if len(names) > 1:
+            raise binder.error(item, "naming several columns is only allowed for arg_max/arg_min/take_any",
+                               KqlUnsupportedError)
+        if compiled.rowfree and not collector.slots:
+            raise binder.error(item, "a summarize column must use an aggregate function (count(), sum(), ...)")
+        name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
+        columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
+        outputs.append(compiled.column if compiled.column is not None else compiled.fn)
+    return Summarize(op, columns, keys, collector.slots, outputs)
+
+
+def _is_multi(call: ast.Call) -> bool:
+    return len(call.args) > 1 or any(isinstance(a, ast.Star) for a in call.args)
+
+
+def _expand_pick(binder: Binder, function: str, call: ast.Call, names: tuple, collector: AggregateCollector,
+                 scope: Scope, by_names: set[str]) -> list[tuple[str, KType, Any]]:
+    """arg_max(X, A, *) -> X, A, then every other input column (not the group keys); a pick row
+    for take_any(A, B) / take_any(*)."""
+    compiler = binder.compiler
+    if not call.args:
+        raise binder.error(call, f"{function}() needs arguments")
+    parts: list[tuple[str, KType, Any]] = []
+    seen: set[str] = set()
+    key = None
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Star):
+            for i, (name, ktype) in enumerate(scope.columns):
+                if name not in seen and name not in by_names:
+                    seen.add(name)
+                    parts.append((name, ktype, (lambda r, i=i: r[i])))
+            continue
+        compiled = compiler.compile(arg, scope)
+        if position == 0 and function != "take_any":
+            key = compiled
+        prefix = "max" if function == "arg_max" else "min"
+        name = compiled.name or (f"{prefix}_{key.name or ''}_arg{position}" if key is not None and position else
+                                 next_column_name(seen))
+        seen.add(name)
+        parts.append((name, compiled.type, compiled.fn))
+    for i, given in enumerate(names):
+        if given and i < len(parts):
+            parts[i] = (given, *parts[i][1:])
+    if key is not None and key.type is KType.DYNAMIC:
+        raise binder.error(call.args[0], f"{function}() cannot order by a dynamic value: cast it first")
+    pick = pick_extreme(key.fn, function == "arg_max") if key is not None else pick_first
+    slot = collector.add_pick(pick, [fn for _, _, fn in parts])
+    return [(name, ktype, (lambda values, j=j: values[slot][j])) for j, (name, ktype, _) in enumerate(parts)]
+
+
+def _join_keys(binder: Binder, node: Any, left: Op, right: Op) -> tuple[list[int], list[int]]:
+    lindex, rindex = left.index(), right.index()
+    lkeys, rkeys = [], []
+    for key in node.on:
+        if key.left not in lindex:
+            raise binder.error(key, f"join key '{key.left}' is not a column of the left table")
+        if key.right not in rindex:
+            raise binder.error(key, f"join key '{key.right}' is not a column of the right table")
+        lt, rt = left.columns[lindex[key.left]][1], right.columns[rindex[key.right]][1]
+        if KType.DYNAMIC in (lt, rt):
+            raise binder.error(key, "join keys cannot be dynamic: cast them with tostring() first")
+        lkeys.append(lindex[key.left])
+        rkeys.append(rindex[key.right])
+    if not lkeys:
+        raise binder.error(node, "join needs an `on` clause (Kusto: Missing join on condition clause)")
+    return lkeys, rkeys
+
+
+def bind_join(binder: Binder, node: ast.Join, left: Op, env: Env) -> Op:
+    kind = node.kind
+    if kind not in JOIN_KINDS:
+        raise binder.error(node, f"join kind '{kind}' is not supported", KqlUnsupportedError)
+    right = binder.tabular(node.right, env)
+    lkeys, rkeys = _join_keys(binder, node, left, right)
+    if kind in ("leftsemi", "leftanti"):
+        columns, keep = list(left.columns), []
+    elif kind in ("rightsemi", "rightanti"):
+        columns, keep = list(right.columns), list(range(len(right.columns)))
+    else:
+        columns = list(left.columns)
+        keep = list(range(len(right.columns)))
+        for name, ktype in right.columns:
+            columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+    return Join(left, right, kind, lkeys, rkeys, columns, keep)
+
+
+def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
+    if node.kind not in ("leftouter", "inner"):
+        raise binder.error(node, f"lookup kind '{node.kind}' is not supported (use leftouter or inner)")
+    right = binder.tabular(node.right, env)
+    lkeys, rkeys = _join_keys(binder, node, left, right)
+    keep = [i for i in range(len(right.columns)) if i not in rkeys]
+    columns = list(left.columns)
+    for i in keep:
+        name, ktype = right.columns[i]
+        columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+    return Join(left, right, node.kind, lkeys, rkeys, columns, keep)
+
+
+register_operator(ast.Summarize, bind_summarize)
+register_operator(ast.Join, bind_join)
+register_operator(ast.Lookup, bind_lookup)

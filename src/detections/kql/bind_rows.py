@@ -1,0 +1,186 @@
+"""Binding of mv-expand, mv-apply, parse/parse-where and evaluate bag_unpack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from detections.kql import ast
+from detections.kql.binder import Binder, Env, _Rest, register_operator
+from detections.kql.compiler import Scope
+from detections.kql.errors import KqlUnsupportedError
+from detections.kql.functions.regex import RegexError, compile_regex
+from detections.kql.loading import converter
+from detections.kql.ops_core import Column, Op, Row, Runtime, Source
+from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
+from detections.kql.types import KType
+
+
+def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
+    scope = Scope(list(op.columns), env)
+    columns = list(op.columns)
+    fns, targets, converts = [], [], []
+    for item in node.items:
+        expr = item.expr
+        name = expr.names[0] if isinstance(expr, ast.NamedExpr) else None
+        compiled = binder.compiler.compile(expr.expr if isinstance(expr, ast.NamedExpr) else expr, scope)
+        if compiled.type not in (KType.DYNAMIC, KType.UNKNOWN):
+            raise binder.error(item, f"mv-expand needs a dynamic array or bag, got {compiled.type.value}")
+        name = name or compiled.name
+        if name is None:
+            raise binder.error(item, "mv-expand of an expression needs a name: mv-expand Name = expression")
+        ktype = item.to_type or KType.DYNAMIC
+        at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
+        if at is None:
+            at = len(columns)
+            columns.append((name, ktype))
+        else:
+            columns[at] = (name, ktype)
+        fns.append(compiled.fn)
+        targets.append(at)
+        converts.append(converter(ktype) if ktype is not KType.DYNAMIC else (lambda x: x))
+    if node.with_itemindex:
+        columns.append((node.with_itemindex, KType.LONG))
+    limit = binder._count(node.limit, env) if node.limit is not None else None
+    bag_as_array = getattr(node, "bagexpansion", "bag") == "array"
+    return MvExpand(op, columns, fns, targets, converts, bag_as_array, bool(node.with_itemindex), limit)
+
+
+def bind_mv_expand(binder: Binder, node: ast.MvExpand, op: Op, env: Env) -> Op:
+    return _expand_op(binder, node, op, env)
+
+
+def bind_mv_apply(binder: Binder, node: ast.MvApply, op: Op, env: Env) -> Op:
+    expand = _expand_op(binder, node, op, env)
+    holder = Holder(list(expand.columns))
+    body = binder.operators(node.body, holder, env.child())
+    return MvApply(op, expand, holder, body)
+
+
+# Capture regexes for typed parse columns in kind=regex; simple/relaxed use non-greedy text.
+_REGEX_CAPTURE = {KType.INT: r"(-?\d+)", KType.LONG: r"(-?\d+)", KType.REAL: r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"}
+
+
+def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
+    scope = Scope(list(op.columns), env)
+    source = binder.compiler.compile(node.source, scope)
+    columns = list(op.columns)
+    pieces: list[str] = []
+    targets, converts = [], []
+    parts = node.pattern
+    for position, part in enumerate(parts):
+        last = position == len(parts) - 1
+        if isinstance(part, ast.Literal):
+            text = str(part.value)
+            pieces.append(text if node.kind == "regex" else re.escape(text))
+        elif isinstance(part, ast.Star):
+            pieces.append(".*" if last else ".*?")
+        else:
+            ktype = part.ktype or KType.STRING
+            if node.kind == "regex" and ktype in _REGEX_CAPTURE:
+                pieces.append(_REGEX_CAPTURE[ktype])
+            else:
+                pieces.append("(.*)" if last else "(.*?)")
+            at = next((i for i, (n, _) in enumerate(columns) if n == part.name), None)
+            if at is None:
+                at = len(columns)
+                columns.append((part.name, ktype))
+            else:
+                columns[at] = (part.name, ktype)
+            targets.append(at)
+            converts.append(converter(ktype))
+    patterns = _parse_patterns(binder, node, pieces)
+    return Parse(op, columns, source.fn, patterns, targets, converts, isinstance(node, ast.ParseWhere))
+
+
+def _parse_patterns(binder: Binder, node: ast.Parse, pieces: list[str]) -> list[re.Pattern[str]]:
+    """The full pattern, then (kind=relaxed) every shorter prefix, longest first."""
+    count = len(pieces) if node.kind != "relaxed" else 1
+    texts = ["".join(pieces[:end]) for end in range(len(pieces), count - 1 if node.kind != "relaxed" else 0, -1)]
+    flags = 0
+    for flag in node.flags or "":
+        flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}.get(flag, 0)
+    try:
+        if node.kind == "regex":
+            return [re.compile(compile_regex(text).pattern, flags | re.ASCII) for text in texts]
+        return [re.compile(text, flags | re.DOTALL) for text in texts]
+    except (RegexError, re.error) as exc:
+        raise binder.error(node, f"invalid parse pattern: {exc}") from None
+
+
+def bind_evaluate(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Op | _Rest:
+    handler = _PLUGINS.get(node.plugin)
+    if handler is None:
+        raise binder.error(node, f"evaluate plugin '{node.plugin}' is not supported", KqlUnsupportedError)
+    return handler(binder, node, op, env)
+
+
+class LateBound(Op):
+    """An operator whose output columns come from the data (bag_unpack): the operators after it are
+    bound when the rows are known (bound again only when the columns change)."""
+
+    label = "evaluate"
+
+    def __init__(self, binder: Binder, produce: Any, rest: tuple, env: Env, static: Op) -> None:
+        self.binder, self.produce, self.rest, self.env = binder, produce, rest, env
+        self.columns = static.columns
+        self._plans: dict[tuple, tuple[Source, Op]] = {}
+
+    def run(self, rt: Runtime) -> list[Row]:
+        columns, rows = self.produce(rt)
+        key = tuple(columns)
+        cached = self._plans.get(key)
+        if cached is None:
+            holder = Source(columns, [], "bag_unpack")
+            cached = self._plans[key] = (holder, self.binder.operators(self.rest, holder, self.env))
+        holder, tail = cached
+        holder.rows = rows
+        self.columns = tail.columns
+        return tail.run(rt)
+
+
+def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
+    if not node.args:
+        raise binder.error(node, "bag_unpack() needs the dynamic column to unpack")
+    scope = Scope(list(op.columns), env)
+    bag = binder.compiler.compile(node.args[0], scope)
+    prefix = binder.compiler.compile(node.args[1], scope).value if len(node.args) > 1 else ""
+    drop = bag.column
+    kept = [i for i in range(len(op.columns)) if i != drop]
+    declared = [(c.name, c.ktype) for c in node.output] if node.output else None
+
+    def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
+        rows = op.run(rt)
+        bags = [bag.fn(r) for r in rows]
+        if declared is not None:
+            extra = declared
+        else:
+            names: dict[str, None] = {}
+            for value in bags:
+                if type(value) is dict:
+                    names.update(dict.fromkeys(f"{prefix or ''}{k}" for k in value))
+            taken = {op.columns[i][0] for i in kept}
+            extra = [(n, KType.DYNAMIC) for n in names if n not in taken]
+        base = [op.columns[i] for i in kept]
+        width = len(prefix or "")
+        out = []
+        for r, value in zip(rows, bags, strict=True):
+            value = value if type(value) is dict else {}
+            out.append(tuple(r[i] for i in kept) + tuple(value.get(n[width:]) for n, _ in extra))
+        return base + extra, out
+
+    static = Source([op.columns[i] for i in kept] + (declared or []), [], "bag_unpack")
+
+    def finish(b: Binder, rest: tuple, env2: Env) -> Op:
+        return LateBound(b, produce, rest, env2, static)
+
+    return _Rest(finish)
+
+
+_PLUGINS = {"bag_unpack": _bag_unpack}
+
+register_operator(ast.MvExpand, bind_mv_expand)
+register_operator(ast.MvApply, bind_mv_apply)
+register_operator(ast.Parse, bind_parse)
+register_operator(ast.ParseWhere, bind_parse)
+register_operator(ast.Evaluate, bind_evaluate)

@@ -1,0 +1,734 @@
+"""Binder: resolves names and types and builds the executable plan in the same pass.
+
+Binding a query *is* building its plan: every tabular operator becomes a plan node that knows its
+output columns (names, types, positions) and every scalar expression is compiled once into a
+closure. `bind()` reports the plan's columns, `run_query()` runs the very same plan, so the two
+cannot disagree. In `collect` mode the binder records every diagnostic it can find instead of
+stopping at the first one (validators show them all).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from detections.kql import ast
+from detections.kql.compiler import CExpr, Compiler, Scope, constant
+from detections.kql.errors import KqlError, KqlSemanticError, KqlUnsupportedError
+from detections.kql.naming import next_column_name
+from detections.kql.ops_core import (
+    Cached,
+    Column,
+    Compute,
+    Computed,
+    Count,
+    Distinct,
+    Filter,
+    Op,
+    Runtime,
+    Sort,
+    SortKey,
+    Source,
+    TableScan,
+    Take,
+    Top,
+    Union,
+    Window,
+    unique_name,
+)
+from detections.kql.types import KType
+
+TABULAR = (ast.TableRef, ast.Datatable, ast.Print, ast.Range, ast.Union, ast.ExternalData,
+           ast.FunctionCallSource, ast.Find, ast.Search, ast.Evaluate, ast.Pipe)
+
+
+@dataclass
+class Binding:
+    """A let-bound name: a scalar (CExpr), a table (Op) or a function (LetFunction + its env)."""
+
+    kind: str
+    value: Any
+    env: Env | None = None
+
+
+@dataclass
+class Env:
+    """Lexical scope of let statements (functions close over the scope they were declared in)."""
+
+    names: dict[str, Binding] = field(default_factory=dict)
+    parent: Env | None = None
+
+    def lookup(self, name: str) -> Binding | None:
+        env: Env | None = self
+        while env is not None:
+            found = env.names.get(name)
+            if found is not None:
+                return found
+            env = env.parent
+        return None
+
+    def child(self) -> Env:
+        return Env(parent=self)
+
+
+@dataclass
+class Plan:
+    """A bound query: the root plan node, its Runtime and the tables it reads."""
+
+    op: Op
+    runtime: Runtime
+    tables: set[str]
+
+    @property
+    def columns(self) -> list[Column]:
+        return self.op.columns
+
+
+# Default columns of Sentinel's _GetWatchlist() before the watchlist's own columns.
+WATCHLIST_COLUMNS: list[Column] = [
+    ("_DTItemId", KType.STRING), ("LastUpdatedTimeUTC", KType.DATETIME),
+    ("SearchKey", KType.STRING), ("WatchlistItem", KType.DYNAMIC),
+]
+
+
+class Binder:
+    """Binds one query text against table schemas; see the module docstring."""
+
+    def __init__(self, text: str, schemas: dict[str, list[Column]],
+                 watchlists: dict[str, list[Column]] | None = None, collect: bool = False) -> None:
+        self.text, self.schemas, self.collect = text, schemas, collect
+        self.watchlists = watchlists or {}
+        self.errors: list[KqlError] = []
+        self.rt = Runtime()
+        self.compiler = Compiler(self)
+        self.tables_used: set[str] = set()
+
+    # -- diagnostics -------------------------------------------------------------------------------
+
+    def error(self, node: Any, message: str, cls: type[KqlError] = KqlSemanticError) -> KqlError:
+        span = getattr(node, "span", (0, 0))
+        return cls.at(message, self.text, span)
+
+    def _soft(self, err: KqlError, fallback: CExpr) -> CExpr:
+        """Raise, or in collect mode record the error and continue with an unknown-typed value."""
+        if not self.collect:
+            raise err
+        self.errors.append(err)
+        return fallback
+
+    def unknown_name(self, node: ast.Name, scope: Scope) -> CExpr:
+        hint = _near(node.name, [n for n, _ in scope.columns])
+        return self._soft(self.error(node, f"unknown column or variable '{node.name}'{hint}"),
+                          constant(None, KType.UNKNOWN, node.name))
+
+    def unknown_function(self, node: ast.Call, scope: Scope) -> CExpr:
+        from detections.kql.registry import SCALARS
+
+        hint = _near(node.name, list(SCALARS))
+        return self._soft(self.error(node, f"unknown function '{node.name}()'{hint}"), constant(None, KType.UNKNOWN))
+
+    # -- entry -------------------------------------------------------------------------------------
+
+    def bind_query(self, query: ast.Query) -> Plan:
+        env = Env()
+        for statement in query.statements:
+            self._guard(lambda s=statement: self._statement(s, env))
+        body = query.body
+        if not self.is_tabular(body, env):
+            raise self.error(body, "the query must end in a tabular expression (a table, print, datatable, ...)",
+                             KqlUnsupportedError)
+        op = self.tabular(body, env)
+        return Plan(op, self.rt, self.tables_used)
+
+    def _guard(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except KqlError as err:
+            if not self.collect:
+                raise
+            self.errors.append(err)
+            return None
+
+    def _statement(self, node: Any, env: Env) -> None:
+        if isinstance(node, ast.SetOption):
+            return
+        if isinstance(node, ast.LetFunction):
+            env.names[node.name] = Binding("function", node, env)
+        elif isinstance(node, ast.LetTabular):
+            env.names[node.name] = Binding("table", Cached(self.tabular(node.value, env)))
+        elif isinstance(node, ast.LetScalar):
+            if self.is_tabular(node.value, env):
+                env.names[node.name] = Binding("table", Cached(self.tabular(node.value, env)))
+            else:
+                env.names[node.name] = Binding("scalar", self.compiler.compile(node.value, Scope([], env)))
+        else:
+            raise self.error(node, f"statement {type(node).__name__} is not supported", KqlUnsupportedError)
+
+    # -- tabular or scalar? --------------------------------------------------------------------------
+
+    def is_tabular(self, node: Any, env: Env | None = None) -> bool:
+        if isinstance(node, TABULAR):
+            return True
+        env = env or self._current_env
+        if isinstance(node, ast.Name):
+            bound = env.lookup(node.name) if env else None
+            if bound is not None:
+                return bound.kind == "table" or (bound.kind == "function" and self._returns_table(bound))
+            return node.name in self.schemas
+        if isinstance(node, ast.Call):
+            bound = env.lookup(node.name) if env else None
+            if bound is not None and bound.kind == "function":
+                return self._returns_table(bound)
+            return node.name in ("materialize", "_GetWatchlist", "table")
+        return False
+
+    _current_env: Env | None = None
+
+    def _returns_table(self, bound: Binding) -> bool:
+        result = bound.value.body.result
+        return self.is_tabular(result, bound.env)
+
+    def subquery(self, node: Any, scope: Scope) -> Op:
+        """A tabular expression inside a scalar one (toscalar, in (...))."""
+        return self.tabular(node, scope.env)
+
+    # -- functions ----------------------------------------------------------------------------------
+
+    def _function_env(self, bound: Binding, args: tuple, named: tuple, node: Any, caller: Env,
+                      scope: Scope | None, piped: Op | None = None) -> Env:
+        fn: ast.LetFunction = bound.value
+        env = (bound.env or caller).child()
+        positional = list(args)
+        if piped is not None:
+            positional.insert(0, piped)
+        given = {n.names[0]: n.expr for n in named}
+        if len(positional) > len(fn.params):
+            raise self.error(node, f"{fn.name}() expects at most {len(fn.params)} argument(s), got {len(positional)}")
+        for i, param in enumerate(fn.params):
+            arg = positional[i] if i < len(positional) else given.get(param.name, param.default)
+            if arg is None:
+                raise self.error(node, f"{fn.name}(): missing argument '{param.name}'")
+            if isinstance(arg, Op):
+                env.names[param.name] = Binding("table", arg)
+            elif param.is_tabular or self.is_tabular(arg, caller):
+                env.names[param.name] = Binding("table", self.tabular(arg, caller))
+            else:
+                value = self.compiler.compile(arg, scope or Scope([], caller))
+                env.names[param.name] = Binding("scalar", value)
+        for statement in fn.body.statements:
+            self._statement(statement, env)
+        return env
+
+    def inline_function(self, bound: Binding, args: tuple, node: Any, scope: Scope) -> CExpr:
+        named = getattr(node, "named", ())
+        env = self._function_env(bound, args, named, node, scope.env, scope)
+        result = bound.value.body.result
+        if self.is_tabular(result, env):
+            raise self.error(node, f"{bound.value.name}() returns a table; use it as a table or in toscalar()")
+        inner = Scope(scope.columns, env, scope.window)
+        compiled = self.compiler.compile(result, inner)
+        scope.used |= inner.used
+        return compiled
+
+    # -- tabular expressions ----------------------------------------------------------------------------
+
+    def tabular(self, node: Any, env: Env) -> Op:
+        previous, self._current_env = self._current_env, env
+        try:
+            handler = _SOURCES.get(type(node))
+            if handler is None:
+                raise self.error(node, f"{type(node).__name__} cannot be used as a table", KqlUnsupportedError)
+            return handler(self, node, env)
+        finally:
+            self._current_env = previous
+
+    def _table_by_name(self, name: str, node: Any, env: Env) -> Op:
+        bound = env.lookup(name)
+        if bound is not None:
+            if bound.kind == "table":
+                return bound.value
+            if bound.kind == "function":
+                return self._call_tabular_function(bound, (), (), node, env)
+            raise self.error(node, f"'{name}' is a scalar, not a table")
+        columns = self.schemas.get(name)
+        if columns is None:
+            raise self.error(node, f"unknown table '{name}'{_near(name, list(self.schemas))}")
+        self.tables_used.add(name)
+        return TableScan(name, columns)
+
+    def _table_ref(self, node: ast.TableRef | ast.Name, env: Env) -> Op:
+        if "*" in node.name:
+            return self._union_of(self._wildcard_tables(node, env), None, False, node)
+        return self._table_by_name(node.name, node, env)
+
+    def _wildcard_tables(self, node: Any, env: Env) -> list[tuple[str, Op]]:
+        names = sorted(n for n in self.schemas if fnmatch.fnmatchcase(n, node.name))
+        return [(n, self._table_by_name(n, node, env)) for n in names]
+
+    def _call_tabular_function(self, bound: Binding, args: tuple, named: tuple, node: Any, env: Env,
+                               piped: Op | None = None) -> Op:
+        fn_env = self._function_env(bound, args, named, node, env, None, piped)
+        return self.tabular(bound.value.body.result, fn_env)
+
+    def _function_source(self, node: ast.FunctionCallSource | ast.Call, env: Env) -> Op:
+        bound = env.lookup(node.name)
+        if bound is not None and bound.kind == "function":
+            return self._call_tabular_function(bound, node.args, node.named, node, env)
+        special = _TABLE_FUNCTIONS.get(node.name)
+        if special is None:
+            raise self.error(node, f"unknown tabular function '{node.name}()'")
+        return special(self, node, env)
+
+    def _materialize(self, node: Any, env: Env) -> Op:
+        if len(node.args) != 1:
+            raise self.error(node, "materialize() takes one tabular argument")
+        return Cached(self.tabular(node.args[0], env))
+
+    def _table_function(self, node: Any, env: Env) -> Op:
+        arg = self.compiler.compile(node.args[0], Scope([], env)) if node.args else None
+        if arg is None or not arg.const or not isinstance(arg.value, str):
+            raise self.error(node, "table() needs a constant table name")
+        return self._table_by_name(arg.value, node, env)
+
+    def _watchlist(self, node: Any, env: Env) -> Op:
+        arg = self.compiler.compile(node.args[0], Scope([], env)) if node.args else None
+        if arg is None or not arg.const or not isinstance(arg.value, str):
+            raise self.error(node, "_GetWatchlist() needs a constant watchlist alias")
+        alias = arg.value
+        columns = list(WATCHLIST_COLUMNS)
+        taken = {n for n, _ in columns}
+        extra = [(n, t) for n, t in self.watchlists.get(alias, []) if n not in taken]
+        columns += extra
+        from detections.kql.loading import watchlist_rows
+
+        def produce(rt: Runtime) -> list[tuple]:
+            rows = rt.watchlists.get(alias)
+            if rows is None:
+                rt.warnings.append(f"watchlist '{alias}' was not provided: _GetWatchlist('{alias}') is empty")
+                return []
+            return watchlist_rows(rows, columns)
+
+        return Computed(columns, produce, "_GetWatchlist")
+
+    def _externaldata(self, node: ast.ExternalData, env: Env) -> Op:
+        columns = [(c.name, c.ktype) for c in node.columns]
+        urls = [self.compiler.compile(u, Scope([], env)).value for u in node.urls]
+        from detections.kql.loading import convert_rows
+
+        def produce(rt: Runtime) -> list[tuple]:
+            out: list[tuple] = []
+            for url in urls:
+                rows = rt.externaldata.get(url)
+                if rows is None:
+                    rt.warnings.append(f"externaldata '{url}' was not provided: it reads as an empty table")
+                    continue
+                out.extend(convert_rows(rows, columns))
+            return out
+
+        return Computed(columns, produce, "externaldata")
+
+    def _datatable(self, node: ast.Datatable, env: Env) -> Op:
+        columns = [(c.name, c.ktype) for c in node.columns]
+        width = len(columns)
+        values = [self.compiler.compile(v, Scope([], env)) for v in node.values]
+        if width == 0 or len(values) % width:
+            raise self.error(node, f"datatable has {len(values)} value(s) for {width} column(s)")
+        from detections.kql.loading import converter
+
+        convs = [converter(t) for _, t in columns]
+        rows = [tuple(convs[j](values[i + j].value) for j in range(width)) for i in range(0, len(values), width)]
+        if not all(v.const for v in values):
+            raise self.error(node, "datatable values must be constants")
+        return Source(columns, rows, "datatable")
+
+    def _print(self, node: ast.Print, env: Env) -> Op:
+        scope = Scope([], env)
+        columns: list[Column] = []
+        fns = []
+        for position, item in enumerate(node.columns):
+            name, expr = _named(item)
+            compiled = self.compiler.compile(expr, scope)
+            columns.append((unique_name(name or f"print_{position}", [n for n, _ in columns]), compiled.type))
+            fns.append(compiled.fn)
+        return Computed(columns, lambda rt: [tuple(f(()) for f in fns)], "print")
+
+    def _range(self, node: ast.Range, env: Env) -> Op:
+        scope = Scope([], env)
+        start, stop, step = (self.compiler.compile(x, scope) for x in (node.start, node.stop, node.step))
+
+        def produce(rt: Runtime) -> list[tuple]:
+            lo, hi, by = start.fn(()), stop.fn(()), step.fn(())
+            if lo is None or hi is None or not by:
+                return []
+            out, value = [], lo
+            ascending = by > type(by)(0) if not hasattr(by, "total_seconds") else by.total_seconds() > 0
+            while (value <= hi) if ascending else (value >= hi):
+                out.append((value,))
+                value = value + by
+                if len(out) > 10_000_000:
+                    raise KqlUnsupportedError("range produces more than 10,000,000 rows")
+            return out
+
+        return Computed([(node.name, start.type)], produce, "range")
+
+    def _union_node(self, node: ast.Union, env: Env, piped: Op | None = None) -> Op:
+        parts: list[tuple[str, Op]] = []
+        if piped is not None:
+            parts.append(("", piped))
+        for table in node.tables:
+            try:
+                if isinstance(table, ast.TableRef) and "*" in table.name:
+                    parts.extend(self._wildcard_tables(table, env))
+                else:
+                    parts.append((_table_label(table), self.tabular(table, env)))
+            except KqlSemanticError:
+                if not node.isfuzzy:
+                    raise
+        if not parts:
+            raise self.error(node, "union has no tables to read")
+        return self._union_of(parts, node.withsource, node.kind == "inner", node)
+
+    def _union_of(self, parts: list[tuple[str, Op]], withsource: str | None, inner: bool, node: Any) -> Op:
+        columns: list[Column] = []
+        positions: dict[str, int] = {}
+        for _, op in parts:
+            for name, ktype in op.columns:
+                at = positions.get(name)
+                if at is None:
+                    positions[name] = len(columns)
+                    columns.append((name, ktype))
+                elif columns[at][1] is not ktype:
+                    columns[at] = (name, KType.DYNAMIC if ktype is not KType.UNKNOWN else columns[at][1])
+        if inner:
+            common = set.intersection(*({n for n, _ in op.columns} for _, op in parts))
+            columns = [c for c in columns if c[0] in common]
+        maps = [[op.index().get(name) for name, _ in columns] for _, op in parts]
+        if withsource:
+            columns = [(withsource, KType.STRING), *columns]
+        return Union([op for _, op in parts], columns, maps, withsource, [label for label, _ in parts])
+
+    def _pipe(self, node: ast.Pipe, env: Env) -> Op:
+        op = self.tabular(node.source, env)
+        return self.operators(node.operators, op, env)
+
+    def operators(self, nodes: tuple, op: Op, env: Env) -> Op:
+        for position, item in enumerate(nodes):
+            handler = _OPERATORS.get(type(item))
+            if handler is None:
+                raise self.error(item, f"operator '{_operator_name(item)}' is not supported", KqlUnsupportedError)
+            if self.collect:
+                bound = self._guard(lambda h=handler, i=item, o=op: h(self, i, o, env))
+                op = bound if bound is not None else op
+            else:
+                op = handler(self, item, op, env)
+            if isinstance(op, _Rest):
+                return op.finish(self, nodes[position + 1:], env)
+        return op
+
+    # -- row operators ----------------------------------------------------------------------------------
+
+    def scope(self, op: Op, env: Env, window: Window | None = None) -> Scope:
+        return Scope(list(op.columns), env, window)
+
+    def _where(self, node: ast.Where, op: Op, env: Env) -> Op:
+        scope = self.scope(op, env, Window())
+        pred = self.compiler.compile(node.predicate, scope)
+        if pred.type not in (KType.BOOL, KType.DYNAMIC, KType.UNKNOWN):
+            raise self.error(node.predicate, f"where needs a bool condition, got {pred.type.value}")
+        if scope.window_used:
+            return _windowed_filter(op, pred, scope.window)
+        return Filter(op, pred.fn)
+
+    def _extend(self, node: ast.Extend, op: Op, env: Env) -> Op:
+        return self.extend_items(op, node.columns, env, "extend")
+
+    def extend_items(self, op: Op, items: tuple, env: Env, label: str) -> Op:
+        """extend: existing names are replaced in place, new ones appended; an item that reads a
+        column made earlier in the same extend starts a new stage (Kusto allows `a = 1, b = a + 1`)."""
+        columns, parts = list(op.columns), list(range(len(op.columns)))
+        window, fresh = Window(), set()
+        for item in items:
+            names, expr = _names(item)
+            scope = Scope(columns, env, window)
+            compiled = self.compiler.compile(expr, scope)
+            if scope.used & fresh:
+                op = Compute(op, columns, parts, label, window if _used_window(parts) else None)
+                columns, parts, window, fresh = list(op.columns), list(range(len(op.columns))), Window(), set()
+                scope = Scope(columns, env, window)
+                compiled = self.compiler.compile(expr, scope)
+            if len(names) > 1:
+                raise self.error(item, "assigning several columns from one expression is not supported here",
+                                 KqlUnsupportedError)
+            name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
+            fn = compiled.fn
+            if scope.window_used:
+                fn = _WindowFn(fn)
+            at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
+            if at is None:
+                at = len(columns)
+                columns.append((name, compiled.type))
+                parts.append(fn)
+            else:
+                columns[at] = (name, compiled.type)
+                parts[at] = fn
+            fresh.add(at)
+        return Compute(op, columns, parts, label, window if _used_window(parts) else None)
+
+    def _project(self, node: ast.Project, op: Op, env: Env) -> Op:
+        window = Window()
+        scope = Scope(list(op.columns), env, window)
+        columns: list[Column] = []
+        parts: list[Any] = []
+        for item in node.columns:
+            if isinstance(item, ast.ColumnPattern):
+                for i in self._match(item, op):
+                    columns.append(op.columns[i])
+                    parts.append(i)
+                continue
+            names, expr = _names(item)
+            compiled = self.compiler.compile(expr, scope)
+            name = names[0] or compiled.name or next_column_name([n for n, _ in columns] + [n for n, _ in op.columns])
+            if any(n == name for n, _ in columns):
+                raise self.error(item, f"column '{name}' is projected twice")
+            columns.append((name, compiled.type))
+            if compiled.column is not None:
+                parts.append(compiled.column)
+            else:
+                parts.append(_WindowFn(compiled.fn) if scope.window_used else compiled.fn)
+        return Compute(op, columns, parts, "project", window if _used_window(parts) else None)
+
+    def _match(self, item: Any, op: Op) -> list[int]:
+        """Column positions named by a Name or wildcard pattern (an unknown plain name is an error)."""
+        if isinstance(item, ast.ColumnPattern):
+            return [i for i, (n, _) in enumerate(op.columns) if fnmatch.fnmatchcase(n, item.pattern)]
+        index = op.index().get(item.name)
+        if index is None:
+            self._soft(self.error(item, f"unknown column '{item.name}'{_near(item.name, list(op.index()))}"),
+                       constant(None, KType.UNKNOWN))
+            return []
+        return [index]
+
+    def _project_away(self, node: ast.ProjectAway, op: Op, env: Env) -> Op:
+        drop = {i for item in node.columns for i in self._match(item, op)}
+        keep = [i for i in range(len(op.columns)) if i not in drop]
+        return Compute(op, [op.columns[i] for i in keep], keep, "project-away")
+
+    def _project_keep(self, node: ast.ProjectKeep, op: Op, env: Env) -> Op:
+        keep_set = {i for item in node.columns for i in self._match(item, op)}
+        keep = sorted(keep_set)
+        return Compute(op, [op.columns[i] for i in keep], keep, "project-keep")
+
+    def _project_rename(self, node: ast.ProjectRename, op: Op, env: Env) -> Op:
+        columns = list(op.columns)
+        for item in node.renames:
+            old = item.expr
+            if not isinstance(old, ast.Name):
+                raise self.error(item, "project-rename needs `NewName = ExistingColumn`")
+            (at,) = self._match(old, op) or [None]
+            if at is not None:
+                columns[at] = (item.names[0], columns[at][1])
+        return Compute(op, columns, list(range(len(columns))), "project-rename")
+
+    def _project_reorder(self, node: ast.ProjectReorder, op: Op, env: Env) -> Op:
+        first: list[int] = []
+        for item in node.columns:
+            matched = self._match(item, op)
+            if isinstance(item, ast.ColumnPattern) and node.order:
+                matched.sort(key=lambda i: op.columns[i][0], reverse=node.order == "desc")
+            first.extend(i for i in matched if i not in first)
+        order = first + [i for i in range(len(op.columns)) if i not in first]
+        return Compute(op, [op.columns[i] for i in order], order, "project-reorder")
+
+    def _take(self, node: ast.Take, op: Op, env: Env) -> Op:
+        return Take(op, self._count(node.count, env))
+
+    def _count(self, node: Any, env: Env) -> int:
+        compiled = self.compiler.compile(node, Scope([], env))
+        if not compiled.rowfree or compiled.type not in (KType.INT, KType.LONG, KType.UNKNOWN, KType.REAL):
+            raise self.error(node, "expected a constant number of rows")
+        value = compiled.fn(())
+        return int(value or 0)
+
+    def _order_keys(self, keys: tuple, op: Op, env: Env) -> list[SortKey]:
+        scope = self.scope(op, env)
+        out = []
+        for key in keys:
+            compiled = self.compiler.compile(key.expr, scope)
+            out.append(SortKey(compiled.fn, key.descending, key.nulls_first))
+        return out
+
+    def _sort(self, node: ast.Sort, op: Op, env: Env) -> Op:
+        return Sort(op, self._order_keys(node.keys, op, env))
+
+    def _top(self, node: ast.Top, op: Op, env: Env) -> Op:
+        return Top(op, self._count(node.count, env), self._order_keys((node.by,), op, env))
+
+    def _distinct(self, node: ast.Distinct, op: Op, env: Env) -> Op:
+        if len(node.columns) == 1 and isinstance(node.columns[0], ast.Star):
+            return Distinct(op, list(op.columns), lambda r: r)
+        projected = self._project(ast.Project(node.columns, span=node.span), op, env)
+        return Distinct(projected, list(projected.columns), lambda r: r)
+
+    def _count_op(self, node: ast.Count, op: Op, env: Env) -> Op:
+        return Count(op)
+
+    def _serialize(self, node: ast.Serialize, op: Op, env: Env) -> Op:
+        return self.extend_items(op, node.columns, env, "serialize") if node.columns else op
+
+    def _as(self, node: ast.As, op: Op, env: Env) -> Op:
+        cached = Cached(op)
+        env.names[node.name] = Binding("table", cached)
+        return cached
+
+    def _render(self, node: ast.Render, op: Op, env: Env) -> Op:
+        return op
+
+    def _getschema(self, node: ast.Getschema, op: Op, env: Env) -> Op:
+        rows = [(name, i, _DOTNET_TYPES.get(t, "System.Object"), t.value) for i, (name, t) in enumerate(op.columns)]
+        columns = [("ColumnName", KType.STRING), ("ColumnOrdinal", KType.INT), ("DataType", KType.STRING),
+                   ("ColumnType", KType.STRING)]
+        return Source(columns, rows, "getschema")
+
+    def _union_operator(self, node: ast.Union, op: Op, env: Env) -> Op:
+        return self._union_node(node, env, piped=op)
+
+    def _invoke(self, node: ast.Invoke, op: Op, env: Env) -> Op:
+        bound = env.lookup(node.call.name)
+        if bound is None or bound.kind != "function":
+            raise self.error(node, f"invoke needs a tabular function; '{node.call.name}' is not one")
+        return self._call_tabular_function(bound, node.call.args, node.call.named, node, env, piped=op)
+
+    def _sample(self, node: ast.Sample, op: Op, env: Env) -> Op:
+        return Take(op, self._count(node.count, env))
+
+
+class _Rest:
+    """Returned by an operator whose output columns depend on the data (bag_unpack, pivot): the
+    remaining operators are bound at run time against the real columns."""
+
+    def __init__(self, finish: Callable[[Binder, tuple, Env], Op]) -> None:
+        self.finish = finish
+
+
+class _WindowFn:
+    """Marks a closure that reads the row position (row_number, prev, next, row_cumsum)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def __call__(self, row: tuple) -> Any:
+        return self.fn(row)
+
+
+def _used_window(parts: list[Any]) -> bool:
+    return any(isinstance(p, _WindowFn) for p in parts)
+
+
+def _windowed_filter(op: Op, pred: CExpr, window: Window) -> Op:
+    def produce(rt: Runtime) -> list[tuple]:
+        rows = op.run(rt)
+        window.rows, window.state = rows, {}
+        out = []
+        for pos, r in enumerate(rows):
+            window.pos = pos
+            if pred.fn(r) is True:
+                out.append(r)
+        return out
+
+    return Computed(list(op.columns), produce, "where")
+
+
+def _names(item: Any) -> tuple[tuple[str | None, ...], Any]:
+    if isinstance(item, ast.NamedExpr):
+        return item.names, item.expr
+    return (None,), item
+
+
+def _named(item: Any) -> tuple[str | None, Any]:
+    names, expr = _names(item)
+    return names[0], expr
+
+
+def _table_label(node: Any) -> str:
+    if isinstance(node, ast.TableRef):
+        return node.name
+    if isinstance(node, ast.Pipe):
+        return _table_label(node.source)
+    return ""
+
+
+def _operator_name(node: Any) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(node).__name__).lower()
+
+
+def _near(name: str, candidates: list[str]) -> str:
+    import difflib
+
+    lower = {c.lower(): c for c in candidates}
+    if name.lower() in lower:
+        return f" (did you mean '{lower[name.lower()]}'? names are case-sensitive)"
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_DOTNET_TYPES = {
+    KType.BOOL: "System.SByte", KType.INT: "System.Int32", KType.LONG: "System.Int64", KType.REAL: "System.Double",
+    KType.DECIMAL: "System.Data.SqlTypes.SqlDecimal", KType.STRING: "System.String", KType.DATETIME: "System.DateTime",
+    KType.TIMESPAN: "System.TimeSpan", KType.GUID: "System.Guid", KType.DYNAMIC: "System.Object",
+}
+
+_SOURCES: dict[type, Callable[[Binder, Any, Env], Op]] = {
+    ast.TableRef: Binder._table_ref,
+    ast.Name: Binder._table_ref,
+    ast.Datatable: Binder._datatable,
+    ast.Print: Binder._print,
+    ast.Range: Binder._range,
+    ast.Union: Binder._union_node,
+    ast.ExternalData: Binder._externaldata,
+    ast.FunctionCallSource: Binder._function_source,
+    ast.Call: Binder._function_source,
+    ast.Pipe: Binder._pipe,
+}
+
+_TABLE_FUNCTIONS: dict[str, Callable[[Binder, Any, Env], Op]] = {
+    "materialize": Binder._materialize,
+    "_GetWatchlist": Binder._watchlist,
+    "table": Binder._table_function,
+}
+
+_OPERATORS: dict[type, Callable[[Binder, Any, Op, Env], Op]] = {
+    ast.Where: Binder._where,
+    ast.Extend: Binder._extend,
+    ast.Project: Binder._project,
+    ast.ProjectAway: Binder._project_away,
+    ast.ProjectKeep: Binder._project_keep,
+    ast.ProjectRename: Binder._project_rename,
+    ast.ProjectReorder: Binder._project_reorder,
+    ast.Take: Binder._take,
+    ast.Sort: Binder._sort,
+    ast.Top: Binder._top,
+    ast.Distinct: Binder._distinct,
+    ast.Count: Binder._count_op,
+    ast.Serialize: Binder._serialize,
+    ast.As: Binder._as,
+    ast.Render: Binder._render,
+    ast.Getschema: Binder._getschema,
+    ast.Union: Binder._union_operator,
+    ast.Invoke: Binder._invoke,
+    ast.Sample: Binder._sample,
+}
+
+
+def register_operator(node_type: type, handler: Callable[[Binder, Any, Op, Env], Op]) -> None:
+    """Operator families in other modules (summarize, join, mv-expand, ...) plug in here."""
+    _OPERATORS[node_type] = handler
+
+
+def register_source(node_type: type, handler: Callable[[Binder, Any, Env], Op]) -> None:
+    _SOURCES[node_type] = handler

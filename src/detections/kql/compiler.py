@@ -1,0 +1,498 @@
+"""Scalar expressions -> typed Python closures over row tuples, compiled once per query plan.
+
+The binder calls `Compiler.compile(node, scope)`; the result (`CExpr`) carries the static type the
+binder reports, the derived column name Kusto would give it, and `fn(row)`, the closure the executor
+runs. Operators resolve through detections.kql.operators and functions through the registries,
+so the binder's types and the executor's behaviour come from one declaration.
+
+Hot-path rules: a column reference is `row[i]`; constants are folded; a constant right operand is
+prepared once (`Operation.prepare`); an expression that reads no column but depends on the run
+(`ago(1h)`) is evaluated once per run and cached in the Runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from detections.kql import ast, naming, operators
+from detections.kql import values as v
+from detections.kql.errors import KqlUnsupportedError
+from detections.kql.ops_core import Column, Runtime, Window
+from detections.kql.registry import AGGREGATES, SCALARS
+from detections.kql.types import KType
+
+if TYPE_CHECKING:
+    from detections.kql.binder import Binder
+
+RowFn = Callable[[tuple], Any]
+U = KType.UNKNOWN
+_MISSING = object()
+# Functions whose result differs per call: never folded into a constant.
+_VOLATILE = frozenset({"rand", "new_guid", "now", "ago"})
+
+
+@dataclass(slots=True)
+class CExpr:
+    """A compiled scalar expression."""
+
+    fn: RowFn
+    type: KType
+    name: str | None = None  # Kusto's derived column name, None -> ColumnN
+    const: bool = False  # value known at compile time (`value`)
+    value: Any = None
+    rowfree: bool = False  # reads no column (may still depend on the run, e.g. now())
+    column: int | None = None  # set when the expression is exactly row[column]
+
+
+def constant(value: Any, ktype: KType, name: str | None = None) -> CExpr:
+    return CExpr(lambda _r: value, ktype, name, const=True, value=value, rowfree=True)
+
+
+def column_ref(index: int, ktype: KType, name: str) -> CExpr:
+    return CExpr(lambda r: r[index], ktype, name, column=index)
+
+
+@dataclass
+class Scope:
+    """What a scalar expression can see: the input row's columns (by name), the let bindings,
+    and, for extend/project over serialized rows, the Window of row-position functions."""
+
+    columns: list[Column]
+    env: Any  # binder.Env
+    window: Window | None = None
+    used: set[int] = field(default_factory=set)
+    window_used: bool = False
+    aggregates: Any = None  # summarize: collects aggregate calls (see binder_group.AggregateCollector)
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {name: i for i, (name, _) in enumerate(self.columns)}
+
+
+class Compiler:
+    """Compiles expression nodes of one query (shares the query's Binder and Runtime)."""
+
+    def __init__(self, binder: Binder) -> None:
+        self.binder = binder
+        self.rt: Runtime = binder.rt
+
+    # -- entry points ------------------------------------------------------------------------
+
+    def compile(self, node: Any, scope: Scope) -> CExpr:
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            raise self.binder.error(node, f"{type(node).__name__} is not valid in a scalar expression", KqlUnsupportedError)
+        return handler(self, node, scope)
+
+    def per_run(self, fn: RowFn) -> RowFn:
+        """Evaluate a row-independent closure once per run (ago(1d), toscalar(...))."""
+        rt, key = self.rt, object()
+
+        def cached(r: tuple) -> Any:
+            cache = rt.cache
+            value = cache.get(key, _MISSING)
+            if value is _MISSING:
+                value = cache[key] = fn(r)
+            return value
+
+        return cached
+
+    def _finish(self, fn: RowFn, ktype: KType, name: str | None, parts: list[CExpr], foldable: bool = True) -> CExpr:
+        """Fold all-constant expressions; cache row-free ones per run."""
+        rowfree = all(p.rowfree for p in parts)
+        if foldable and all(p.const for p in parts):
+            try:
+                return constant(fn(()), ktype, name)
+            except Exception:  # noqa: BLE001 - a failing constant is reported when it runs
+                pass
+        if rowfree and parts:
+            return CExpr(self.per_run(fn), ktype, name, rowfree=True)
+        return CExpr(fn, ktype, name, rowfree=rowfree)
+
+    # -- leaves --------------------------------------------------------------------------------
+
+    def _literal(self, node: ast.Literal, scope: Scope) -> CExpr:
+        return constant(node.value, node.ktype)
+
+    def _name(self, node: ast.Name, scope: Scope) -> CExpr:
+        index = scope.index.get(node.name)
+        if index is not None:
+            scope.used.add(index)
+            return column_ref(index, scope.columns[index][1], node.name)
+        bound = scope.env.lookup(node.name)
+        if bound is not None and bound.kind == "scalar":
+            found: CExpr = bound.value
+            return CExpr(found.fn, found.type, node.name, found.const, found.value, found.rowfree, None)
+        if bound is not None and bound.kind == "function" and not bound.value.params:
+            return self.binder.inline_function(bound, (), node, scope)
+        return self.binder.unknown_name(node, scope)
+
+    # -- operators -----------------------------------------------------------------------------
+
+    def _unary(self, node: ast.Unary, scope: Scope) -> CExpr:
+        operand = self.compile(node.operand, scope)
+        op = operators.resolve("unary" + node.op, operand.type)
+        if op is None:
+            raise self.binder.error(node, operators.mismatch_message(node.op, operand.type))
+        impl, f = op.impl, operand.fn
+        return self._finish(lambda r: impl(f(r)), op.result, None, [operand])
+
+    def _binary(self, node: ast.Binary, scope: Scope) -> CExpr:
+        left, right = self.compile(node.left, scope), self.compile(node.right, scope)
+        symbol = node.op
+        if symbol in ("and", "or"):
+            self._resolve(node, symbol, left.type, right.type)
+            fn = _and(left.fn, right.fn) if symbol == "and" else _or(left.fn, right.fn)
+            return self._finish(fn, KType.BOOL, None, [left, right])
+        op = self._resolve(node, symbol, left.type, right.type)
+        return self._finish(self._apply2(op, left, right, symbol), op.result, None, [left, right])
+
+    def _resolve(self, node: Any, symbol: str, *types: KType) -> operators.Operation:
+        try:
+            op = operators.resolve(symbol, *types)
+        except KeyError:
+            raise self.binder.error(node, f"operator '{symbol}' is not supported", KqlUnsupportedError) from None
+        if op is None:
+            raise self.binder.error(node, operators.mismatch_message(symbol, *types))
+        return op
+
+    def _apply2(self, op: operators.Operation, left: CExpr, right: CExpr, symbol: str) -> RowFn:
+        """Specialised closures for the shapes that dominate real rules (column op constant)."""
+        impl, lf, rf, i = op.impl, left.fn, right.fn, left.column
+        if symbol in ("==", "!=") and left.type is KType.STRING and right.type is KType.STRING:
+            if right.const:
+                c = right.value
+                if i is not None:
+                    return (lambda r: r[i] == c) if symbol == "==" else (lambda r: r[i] != c)
+                return (lambda r: lf(r) == c) if symbol == "==" else (lambda r: lf(r) != c)
+            return (lambda r: lf(r) == rf(r)) if symbol == "==" else (lambda r: lf(r) != rf(r))
+        if right.const:
+            c = right.value
+            if op.prepare is not None:
+                run = op.prepare(c)
+                return (lambda r: run(r[i])) if i is not None else (lambda r: run(lf(r)))
+            return (lambda r: impl(r[i], c)) if i is not None else (lambda r: impl(lf(r), c))
+        return lambda r: impl(lf(r), rf(r))
+
+    def _in_list(self, node: ast.InList, scope: Scope) -> CExpr:
+        left = self.compile(node.left, scope)
+        items = [self._list_item(item, scope) for item in node.items]
+        op = self._resolve(node, node.op, left.type, KType.DYNAMIC)
+        lf = left.fn
+        fns = [it.fn for it in items]
+        tabular = [isinstance(item, ast.Node) and self.binder.is_tabular(item, scope.env) for item in node.items]
+
+        def gather(r: tuple) -> list[Any]:
+            out: list[Any] = []
+            for fn, is_table in zip(fns, tabular, strict=True):
+                value = fn(r)
+                if is_table:
+                    out.extend(value)
+                else:
+                    out.append(value)
+            return out
+
+        if all(it.rowfree for it in items):
+            if all(it.const for it in items) and not any(tabular):
+                run = op.prepare(gather(())) if op.prepare else None
+                if run is not None:
+                    fn = (lambda r: run(r[left.column])) if left.column is not None else (lambda r: run(lf(r)))
+                    return self._finish(fn, KType.BOOL, None, [left])
+            prepared = self.per_run(lambda r: op.prepare(gather(r)) if op.prepare else gather(r))
+            if op.prepare:
+                return self._finish(lambda r: prepared(r)(lf(r)), KType.BOOL, None, [left, *items])
+            impl = op.impl
+            return self._finish(lambda r: impl(lf(r), prepared(r)), KType.BOOL, None, [left, *items])
+        impl = op.impl
+        return self._finish(lambda r: impl(lf(r), gather(r)), KType.BOOL, None, [left, *items])
+
+    def _list_item(self, item: Any, scope: Scope) -> CExpr:
+        """An in-list item: a scalar, or a subquery whose first column supplies the values."""
+        if self.binder.is_tabular(item, scope.env):
+            op = self.binder.subquery(item, scope)
+            rt = self.rt
+            return CExpr(self.per_run(lambda _r: [row[0] for row in op.run(rt)] if op.columns else []),
+                         KType.DYNAMIC, rowfree=True)
+        return self.compile(item, scope)
+
+    def _between(self, node: ast.Between, scope: Scope) -> CExpr:
+        parts = [self.compile(n, scope) for n in (node.left, node.low, node.high)]
+        symbol = "!between" if node.negated else "between"
+        op = self._resolve(node, symbol, *(p.type for p in parts))
+        impl = op.impl
+        f0, f1, f2 = (p.fn for p in parts)
+        if parts[1].const and parts[2].const:
+            lo, hi = parts[1].value, parts[2].value
+            return self._finish(lambda r: impl(f0(r), lo, hi), op.result, None, parts)
+        return self._finish(lambda r: impl(f0(r), f1(r), f2(r)), op.result, None, parts)
+
+    # -- dynamic access --------------------------------------------------------------------------
+
+    def _check_dynamic(self, node: Any, target: CExpr) -> None:
+        if target.type not in (KType.DYNAMIC, U):
+            raise self.binder.error(node, f"'{target.name or 'expression'}' is of type {target.type.value}; "
+                                          "member and index access need a dynamic value (use parse_json())")
+
+    def _member(self, node: ast.Member, scope: Scope) -> CExpr:
+        target = self.compile(node.target, scope)
+        self._check_dynamic(node, target)
+        key, tf = node.name, target.fn
+        name = f"{target.name}_{key}" if target.name else None
+        i = target.column
+
+        def fn(r: tuple) -> Any:
+            value = r[i] if i is not None else tf(r)
+            return value.get(key) if type(value) is dict else None
+
+        return self._finish(fn, KType.DYNAMIC, name, [target])
+
+    def _index(self, node: ast.Index, scope: Scope) -> CExpr:
+        target = self.compile(node.target, scope)
+        self._check_dynamic(node, target)
+        position = self.compile(node.index, scope)
+        tf, pf, index = target.fn, position.fn, v.index
+        name = f"{target.name}_{position.value}" if target.name and position.const else None
+        if position.const:
+            p = position.value
+            return self._finish(lambda r: index(tf(r), p), KType.DYNAMIC, name, [target, position])
+        return self._finish(lambda r: index(tf(r), pf(r)), KType.DYNAMIC, name, [target, position])
+
+    # -- calls -------------------------------------------------------------------------------------
+
+    def _call(self, node: ast.Call, scope: Scope) -> CExpr:
+        special = _SPECIAL_CALLS.get(node.name)
+        if special is not None:
+            return special(self, node, scope)
+        bound = scope.env.lookup(node.name)
+        if bound is not None and bound.kind == "function":
+            return self.binder.inline_function(bound, node.args, node, scope)
+        function = SCALARS.get(node.name)
+        if function is None:
+            if node.name in AGGREGATES and scope.aggregates is not None:
+                return scope.aggregates.add(node, scope)
+            if node.name in AGGREGATES:
+                raise self.binder.error(node, f"aggregate function '{node.name}()' can only be used in summarize "
+                                              "(or make-series)")
+            return self.binder.unknown_function(node, scope)
+        self._check_arity(node, function.min_args, function.max_args)
+        args = [self.compile_argument(a, scope) for a in node.args]
+        for position in function.constant_args:
+            if position < len(args) and not args[position].const:
+                raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
+        result = function.result_type([a.type for a in args])
+        if result is None:
+            raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
+                                          f"({', '.join(a.type.value for a in args)})")
+        name = naming.call_name(node.name, [a.name for a in args], args[0].value if args and args[0].const else None)
+        fn = self._call_closure(function, args)
+        foldable = node.name not in _VOLATILE and not function.needs_context
+        return self._finish(fn, result, name, args, foldable)
+
+    def compile_argument(self, node: Any, scope: Scope) -> CExpr:
+        """A call argument: typeof(T) literals pass their type name; tabular args are unsupported here."""
+        if isinstance(node, ast.TypeOf):
+            return constant(node.ktype.value, KType.STRING)
+        if self.binder.is_tabular(node, scope.env):
+            raise self.binder.error(node, "a tabular argument is only allowed in toscalar(), materialize() "
+                                          "or a tabular function", KqlUnsupportedError)
+        return self.compile(node, scope)
+
+    def _check_arity(self, node: ast.Call, low: int, high: int | None) -> None:
+        n = len(node.args)
+        if n < low or (high is not None and n > high):
+            expected = f"{low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+            raise self.binder.error(node, f"{node.name}() expects {expected} argument(s), got {n}")
+
+    def _call_closure(self, function: Any, args: list[CExpr]) -> RowFn:
+        impl = function.impl
+        if function.needs_context:
+            rt = self.rt
+            raw = impl
+            impl = lambda *a: raw(rt, *a)  # noqa: E731 - bound once per call site
+        fns = [a.fn for a in args]
+        consts = [a.const for a in args]
+        if function.null_propagating:
+            if len(fns) == 1:
+                (f0,) = fns
+
+                def call1(r: tuple) -> Any:
+                    x = f0(r)
+                    return None if x is None else impl(x)
+
+                return call1
+
+            def call_n(r: tuple) -> Any:
+                values = [f(r) for f in fns]
+                return None if None in values else impl(*values)
+
+            return call_n
+        if not fns:
+            return lambda _r: impl()
+        if len(fns) == 1:
+            f0 = fns[0]
+            return lambda r: impl(f0(r))
+        if len(fns) == 2:
+            f0, f1 = fns
+            if consts[1]:
+                c1 = args[1].value
+                return lambda r: impl(f0(r), c1)
+            return lambda r: impl(f0(r), f1(r))
+        return lambda r: impl(*[f(r) for f in fns])
+
+    # -- functions only the executor can provide ------------------------------------------------
+
+    def _toscalar(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 1, 1)
+        op = self.binder.subquery(node.args[0], scope)
+        if not op.columns:
+            raise self.binder.error(node, "toscalar() needs a query with at least one column")
+        rt, ktype = self.rt, op.columns[0][1]
+
+        def first(_r: tuple) -> Any:
+            rows = op.run(rt)
+            return rows[0][0] if rows else None
+
+        return CExpr(self.per_run(first), ktype, None, rowfree=True)
+
+    def _window(self, node: ast.Call, scope: Scope) -> Window:
+        if scope.window is None:
+            raise self.binder.error(node, f"{node.name}() needs serialized rows: use it in extend/project after "
+                                          "sort, top, serialize or order by")
+        scope.window_used = True
+        return scope.window
+
+    def _row_number(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 0, 2)
+        window = self._window(node, scope)
+        args = [self.compile(a, scope) for a in node.args]
+        start = args[0].value if args and args[0].const else 1
+        restart = args[1].fn if len(args) > 1 else None
+        key = object()
+
+        def fn(r: tuple) -> Any:
+            state = window.state
+            if restart is not None and restart(r) is True or key not in state:
+                state[key] = start
+            else:
+                state[key] += 1
+            return state[key]
+
+        return CExpr(fn, KType.LONG)
+
+    def _prev_next(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 1, 3)
+        window = self._window(node, scope)
+        value = self.compile(node.args[0], scope)
+        offset = self.compile(node.args[1], scope).value if len(node.args) > 1 else 1
+        default = self.compile(node.args[2], scope).value if len(node.args) > 2 else None
+        step = -int(offset or 0) if node.name == "prev" else int(offset or 0)
+        vf = value.fn
+
+        def fn(_r: tuple) -> Any:
+            pos = window.pos + step
+            rows = window.rows
+            return vf(rows[pos]) if 0 <= pos < len(rows) else default
+
+        return CExpr(fn, value.type, value.name)
+
+    def _row_cumsum(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 1, 2)
+        window = self._window(node, scope)
+        term = self.compile(node.args[0], scope)
+        if not term.type.is_numeric and term.type is not U:
+            raise self.binder.error(node, "row_cumsum() needs a numeric argument")
+        restart = self.compile(node.args[1], scope).fn if len(node.args) > 1 else None
+        tf, key = term.fn, object()
+
+        def fn(r: tuple) -> Any:
+            state = window.state
+            x = tf(r) or 0
+            if restart is not None and restart(r) is True or key not in state:
+                state[key] = x
+            else:
+                state[key] += x
+            return state[key]
+
+        return CExpr(fn, term.type)
+
+    def _pack_all(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 0, 1)
+        names = [name for name, _ in scope.columns]
+        scope.used.update(range(len(names)))
+        ignore_nulls = bool(node.args) and self.compile(node.args[0], scope).value is True
+
+        def fn(r: tuple) -> dict:
+            if ignore_nulls:
+                return {n: x for n, x in zip(names, r, strict=False) if x is not None and x != ""}
+            return dict(zip(names, r, strict=False))
+
+        return CExpr(fn, KType.DYNAMIC)
+
+    def _column_ifexists(self, node: ast.Call, scope: Scope) -> CExpr:
+        self._check_arity(node, 2, 2)
+        name = self.compile(node.args[0], scope)
+        if not name.const or not isinstance(name.value, str):
+            raise self.binder.error(node.args[0], "columnifexists() needs a constant column name")
+        index = scope.index.get(name.value)
+        if index is not None:
+            scope.used.add(index)
+            return column_ref(index, scope.columns[index][1], name.value)
+        default = self.compile(node.args[1], scope)
+        return CExpr(default.fn, default.type, name.value, default.const, default.value, default.rowfree)
+
+    def _materialize(self, node: ast.Call, scope: Scope) -> CExpr:
+        raise self.binder.error(node, f"{node.name}() returns a table; it cannot be used as a scalar")
+
+
+def _and(lf: RowFn, rf: RowFn) -> RowFn:
+    def fn(r: tuple) -> Any:
+        a = lf(r)
+        if a is False:
+            return False
+        b = rf(r)
+        if b is False:
+            return False
+        return True if a is True and b is True else None
+
+    return fn
+
+
+def _or(lf: RowFn, rf: RowFn) -> RowFn:
+    def fn(r: tuple) -> Any:
+        a = lf(r)
+        if a is True:
+            return True
+        b = rf(r)
+        if b is True:
+            return True
+        return False if a is False and b is False else None
+
+    return fn
+
+
+_HANDLERS: dict[type, Callable[[Compiler, Any, Scope], CExpr]] = {
+    ast.Literal: Compiler._literal,
+    ast.Name: Compiler._name,
+    ast.Unary: Compiler._unary,
+    ast.Binary: Compiler._binary,
+    ast.InList: Compiler._in_list,
+    ast.Between: Compiler._between,
+    ast.Member: Compiler._member,
+    ast.Index: Compiler._index,
+    ast.Call: Compiler._call,
+}
+
+_SPECIAL_CALLS: dict[str, Callable[[Compiler, ast.Call, Scope], CExpr]] = {
+    "toscalar": Compiler._toscalar,
+    "row_number": Compiler._row_number,
+    "prev": Compiler._prev_next,
+    "next": Compiler._prev_next,
+    "row_cumsum": Compiler._row_cumsum,
+    "pack_all": Compiler._pack_all,
+    "columnifexists": Compiler._column_ifexists,
+    "column_ifexists": Compiler._column_ifexists,
+    "materialize": Compiler._materialize,
+}
+

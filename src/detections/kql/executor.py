@@ -1,0 +1,136 @@
+"""Running queries: table loading, the plan cache, and QueryResult.
+
+Parse + bind (= plan) is cached per (query text, table schemas), so replaying a rule over many small
+fixtures pays for it once. Unexpected internal failures are wrapped into a KqlError naming the
+operator that failed, so a caller never sees a bare Python traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import detections.kql.functions  # noqa: F401 - fills the SCALARS/AGGREGATES registries
+from detections.kql import bind_group, bind_rows  # noqa: F401 - register their operators
+from detections.kql.binder import Binder, Plan
+from detections.kql.errors import KqlError, KqlUnsupportedError
+from detections.kql.loading import convert_rows, infer_columns, schema_columns
+from detections.kql.ops_core import Column
+from detections.kql.parser import parse
+from detections.kql.types import KType
+from detections.tables import TABLES
+
+SchemaKey = tuple[tuple[str, tuple[Column, ...]], ...]
+
+
+@dataclass
+class QueryResult:
+    """The rows of a query: `columns` (names in order), `types`, `rows` (tuples) and `warnings`
+    (unresolved watchlists or externaldata)."""
+
+    columns: list[str]
+    types: list[KType]
+    rows: list[tuple]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """Rows as {column: value} dicts (convenient in tests and reports)."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class LoadedTable:
+    """Rows already converted to the engine's tuples, reusable across queries (replays, benchmarks)."""
+
+    __slots__ = ("columns", "rows")
+
+    def __init__(self, columns: list[Column], rows: list[tuple]) -> None:
+        self.columns, self.rows = columns, rows
+
+
+def load_table(name: str, rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any] | None = None) -> LoadedTable:
+    """Convert a table's dict rows once (types from the built-in schema, `schema`, or the values)."""
+    rows = list(rows)
+    columns = _columns_for(name, rows, schema)
+    return LoadedTable(columns, convert_rows(rows, columns))
+
+
+def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, Any] | None) -> list[Column]:
+    if name in TABLES:
+        return list(TABLES[name].items())
+    if schema is not None:
+        return schema_columns(schema)
+    return infer_columns(rows)
+
+
+def table_schemas(tables: Mapping[str, Any] | None, schemas: Mapping[str, Mapping[str, Any]] | None) -> dict[str, list[Column]]:
+    """Every table the query may name: built-ins, declared `schemas`, and the given tables."""
+    found: dict[str, list[Column]] = {name: list(cols.items()) for name, cols in TABLES.items()}
+    for name, spec in (schemas or {}).items():
+        if name not in TABLES:
+            found[name] = schema_columns(spec)
+    for name, value in (tables or {}).items():
+        if name in found:
+            continue
+        found[name] = value.columns if isinstance(value, LoadedTable) else infer_columns(list(value))
+    return found
+
+
+def _freeze(schemas: Mapping[str, list[Column]]) -> SchemaKey:
+    return tuple(sorted((name, tuple(cols)) for name, cols in schemas.items()))
+
+
+@lru_cache(maxsize=512)
+def _plan(query: str, schema_key: SchemaKey, watchlist_key: SchemaKey) -> Plan:
+    tree = parse(query)
+    binder = Binder(query, {name: list(cols) for name, cols in schema_key},
+                    {alias: list(cols) for alias, cols in watchlist_key})
+    return binder.bind_query(tree)
+
+
+def plan_query(query: str, schemas: Mapping[str, list[Column]], watchlists: Mapping[str, list[Column]] | None = None) -> Plan:
+    """The cached plan of `query` against these table schemas (and watchlist columns)."""
+    return _plan(query, _freeze(schemas), _freeze(watchlists or {}))
+
+
+def watchlist_schemas(watchlists: Mapping[str, list[Mapping[str, Any]]] | None) -> dict[str, list[Column]]:
+    return {alias: infer_columns(list(rows)) for alias, rows in (watchlists or {}).items()}
+
+
+def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datetime | None = None,
+              schemas: Mapping[str, Mapping[str, Any]] | None = None,
+              watchlists: Mapping[str, list[Mapping[str, Any]]] | None = None,
+              externaldata: Mapping[str, list[Mapping[str, Any]]] | None = None) -> QueryResult:
+    """Run `query` over `tables` (name -> list of dict rows, or a LoadedTable); see docs/kql-engine.md."""
+    tables = tables or {}
+    all_schemas = table_schemas(tables, schemas)
+    plan = plan_query(query, all_schemas, watchlist_schemas(watchlists))
+    loaded: dict[str, list[tuple]] = {}
+    for name in plan.tables:
+        given = tables.get(name)
+        if given is None:
+            loaded[name] = []
+        elif isinstance(given, LoadedTable):
+            loaded[name] = given.rows
+        else:
+            loaded[name] = convert_rows(given, all_schemas[name])
+    rt = plan.runtime
+    rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}), externaldata=dict(externaldata or {}))
+    try:
+        rows = plan.op.run(rt)
+    except KqlError:
+        raise
+    except RecursionError:
+        raise KqlUnsupportedError("the query nests too deeply to run") from None
+    except Exception as exc:  # noqa: BLE001 - any engine fault becomes a KqlError, never a traceback
+        raise KqlError(f"internal error while running the query ({type(exc).__name__}: {exc}); "
+                       "please report it with the query") from exc
+    return QueryResult([n for n, _ in plan.columns], [t for _, t in plan.columns], rows, list(rt.warnings))
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)

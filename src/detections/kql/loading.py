@@ -1,0 +1,93 @@
+"""Turning caller rows (dicts of Python values or text) into typed row tuples, once per table.
+
+Values may come as Python values or as text in the column's type (ISO datetimes, JSON for dynamic,
+"1h" or "01:00:00" timespans), as users copy them from logs. Conversion happens at load time so
+the hot loops only ever see the engine's representation (detections.kql.types).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from detections.kql import values as v
+from detections.kql.ops_core import Column
+from detections.kql.types import TYPE_NAMES, KType
+
+_NATIVE: dict[KType, tuple[type, ...]] = {
+    KType.BOOL: (bool,), KType.INT: (int,), KType.LONG: (int,), KType.REAL: (float,),
+    KType.STRING: (str,), KType.GUID: (str,),
+}
+
+_CONVERT: dict[KType, Callable[[Any], Any]] = {
+    KType.BOOL: v.to_bool,
+    KType.INT: v.to_int,
+    KType.LONG: v.to_long,
+    KType.REAL: v.to_real,
+    KType.DECIMAL: v.to_decimal,
+    KType.STRING: v.to_string,
+    KType.DATETIME: v.to_datetime,
+    KType.TIMESPAN: v.to_timespan,
+    KType.GUID: v.to_guid,
+    KType.DYNAMIC: v.parse_json,
+    KType.UNKNOWN: lambda x: x,
+}
+
+
+def converter(ktype: KType) -> Callable[[Any], Any]:
+    """value -> the engine's representation of `ktype` (None stays None, except string -> "")."""
+    convert = _CONVERT[ktype]
+    native = _NATIVE.get(ktype)
+    if ktype is KType.STRING:
+        return lambda x: x if type(x) is str else ("" if x is None else convert(x))
+    if native is not None and ktype is not KType.REAL:
+
+        def fast(x: Any) -> Any:
+            return x if type(x) in native or x is None else convert(x)
+
+        return fast if ktype is not KType.BOOL else (lambda x: x if x is None or type(x) is bool else convert(x))
+    return lambda x: None if x is None else convert(x)
+
+
+def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column]) -> list[tuple]:
+    """Dict rows -> tuples in column order; a missing key is the column's null ("" for strings)."""
+    names = [name for name, _ in columns]
+    convs = [converter(t) for _, t in columns]
+    pairs = list(zip(names, convs, strict=True))
+    out = []
+    for row in rows:
+        get = row.get
+        out.append(tuple([conv(get(name)) for name, conv in pairs]))
+    return out
+
+
+def infer_columns(rows: list[Mapping[str, Any]]) -> list[Column]:
+    """Column types from Python values (first non-null value wins; all-null columns are string)."""
+    found: dict[str, KType] = {}
+    for row in rows:
+        for name, value in row.items():
+            if found.get(name, KType.UNKNOWN) is KType.UNKNOWN:
+                found[name] = v.runtime_type(value)
+    return [(name, KType.STRING if t is KType.UNKNOWN else t) for name, t in found.items()]
+
+
+def schema_columns(spec: Mapping[str, Any]) -> list[Column]:
+    """{"Col": "long", ...} (type names or KType) -> columns, validating the type names."""
+    columns = []
+    for name, type_name in spec.items():
+        ktype = type_name if isinstance(type_name, KType) else TYPE_NAMES.get(str(type_name).lower())
+        if ktype is None:
+            raise ValueError(f"column {name!r}: unknown type {type_name!r} (use one of {', '.join(sorted(TYPE_NAMES))})")
+        columns.append((name, ktype))
+    return columns
+
+
+def watchlist_rows(rows: list[Mapping[str, Any]], columns: list[Column]) -> list[tuple]:
+    """Watchlist items as _GetWatchlist() returns them: the item's own columns, plus SearchKey and
+    WatchlistItem (the whole item as a bag) when the caller did not give them."""
+    shaped = []
+    for row in rows:
+        item = dict(row)
+        item.setdefault("WatchlistItem", {k: val for k, val in row.items() if k not in ("SearchKey", "_DTItemId")})
+        shaped.append(item)
+    return convert_rows(shaped, columns)

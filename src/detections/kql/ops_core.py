@@ -1,0 +1,319 @@
+"""Plan nodes of the tabular operators that keep or reshape rows one by one.
+
+A plan node (`Op`) knows its output columns (so binding a query is building its plan) and turns the
+output of its input node into its own rows. Rows are plain tuples in column order; compiled scalar
+expressions are closures `row -> value` (see detections.kql.compiler).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from detections.kql.types import KType
+
+Row = tuple
+Column = tuple[str, KType]
+RowFn = Callable[[Row], Any]
+
+
+@dataclass
+class Runtime:
+    """Per-run state read by compiled closures: the query's fixed `now`, its inputs and caches.
+
+    A cached plan owns one Runtime; each run resets it, so closures compiled once see the
+    current run's values without being rebuilt."""
+
+    now: datetime | None = None
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    watchlists: dict[str, list[dict]] = field(default_factory=dict)
+    externaldata: dict[str, list[dict]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    cache: dict[int, Any] = field(default_factory=dict)
+
+    def reset(self, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.warnings = []
+        self.cache = {}
+
+
+def null_of(ktype: KType) -> Any:
+    """The null value of a type: strings are never null in Kusto, they are empty."""
+    return "" if ktype is KType.STRING else None
+
+
+def unique_name(name: str, taken: Sequence[str] | set[str]) -> str:
+    """Kusto's clash rule: a second `X` becomes `X1`, then `X2`, ..."""
+    if name not in taken:
+        return name
+    n = 1
+    while f"{name}{n}" in taken:
+        n += 1
+    return f"{name}{n}"
+
+
+class Op:
+    """A plan node. `columns` is the output schema; `run` produces the rows."""
+
+    columns: list[Column]
+    label = "operator"
+
+    def run(self, rt: Runtime) -> list[Row]:
+        raise NotImplementedError
+
+    def index(self) -> dict[str, int]:
+        return {name: i for i, (name, _) in enumerate(self.columns)}
+
+
+class Source(Op):
+    """Fixed rows (datatable, print, a loaded table)."""
+
+    label = "datatable"
+
+    def __init__(self, columns: list[Column], rows: list[Row], label: str = "datatable") -> None:
+        self.columns, self.rows, self.label = columns, rows, label
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return self.rows
+
+
+class TableScan(Op):
+    """A table given to run_query (rows already converted to tuples in schema order)."""
+
+    label = "table"
+
+    def __init__(self, name: str, columns: list[Column]) -> None:
+        self.name, self.columns = name, columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return rt.tables.get(self.name, [])
+
+
+class Cached(Op):
+    """A tabular `let` or materialize(): evaluated at most once per run, however often referenced."""
+
+    label = "let"
+
+    def __init__(self, inner: Op) -> None:
+        self.inner, self.columns = inner, inner.columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        key = id(self)
+        rows = rt.cache.get(key)
+        if rows is None:
+            rows = rt.cache[key] = self.inner.run(rt)
+        return rows
+
+
+class Computed(Op):
+    """Rows produced by a closure over the runtime (range, print, externaldata, _GetWatchlist)."""
+
+    def __init__(self, columns: list[Column], produce: Callable[[Runtime], list[Row]], label: str) -> None:
+        self.columns, self.produce, self.label = columns, produce, label
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return self.produce(rt)
+
+
+class Filter(Op):
+    label = "where"
+
+    def __init__(self, source: Op, predicate: RowFn) -> None:
+        self.source, self.predicate, self.columns = source, predicate, source.columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        pred = self.predicate
+        return [r for r in self.source.run(rt) if pred(r) is True]
+
+
+class Window:
+    """Position of the current row, for row_number()/prev()/next()/row_cumsum() in serialized input."""
+
+    __slots__ = ("rows", "pos", "state")
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.pos = 0
+        self.state: dict[int, Any] = {}
+
+
+class Compute(Op):
+    """extend / project: each output column is either a copied input column (an int index) or a
+    computed closure. Closures that use a Window see the row's position."""
+
+    def __init__(self, source: Op, columns: list[Column], parts: list[int | RowFn], label: str,
+                 window: Window | None = None) -> None:
+        self.source, self.columns, self.parts, self.label, self.window = source, columns, parts, label, window
+
+    def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        parts = self.parts
+        if all(isinstance(p, int) for p in parts):
+            idx = list(parts)
+            return [tuple([r[i] for i in idx]) for r in rows]
+        fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in parts]
+        window = self.window
+        if window is None:
+            n_in = len(self.source.columns)
+            if len(fns) > n_in and parts[:n_in] == list(range(n_in)):  # plain extend: append columns
+                extra = fns[n_in:]
+                if len(extra) == 1:
+                    f = extra[0]
+                    return [(*r, f(r)) for r in rows]
+                return [r + tuple([f(r) for f in extra]) for r in rows]
+            return [tuple([f(r) for f in fns]) for r in rows]
+        window.rows, window.state = rows, {}
+        out = []
+        for pos, r in enumerate(rows):
+            window.pos = pos
+            out.append(tuple([f(r) for f in fns]))
+        return out
+
+
+class Take(Op):
+    label = "take"
+
+    def __init__(self, source: Op, count: int) -> None:
+        self.source, self.count, self.columns = source, count, source.columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return self.source.run(rt)[: max(self.count, 0)]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    fn: RowFn
+    descending: bool = True
+    nulls_first: bool | None = None  # None: Kusto default (asc -> first, desc -> last)
+
+    @property
+    def nulls_go_first(self) -> bool:
+        return (not self.descending) if self.nulls_first is None else self.nulls_first
+
+
+def _is_null(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _orderable(v: Any) -> Any:
+    """Sort key of a non-null value; dynamic arrays/bags compare by their JSON text."""
+    if isinstance(v, (dict, list)):
+        import json
+
+        return (2, json.dumps(v, sort_keys=True, separators=(",", ":")))
+    if isinstance(v, bool):
+        return (0, int(v))
+    if isinstance(v, str):
+        return (1, v)
+    return (0, v)
+
+
+def sort_rows(rows: list[Row], keys: Sequence[SortKey]) -> list[Row]:
+    """Stable multi-key sort with Kusto's null placement (nulls and NaN grouped together)."""
+    out = list(rows)
+    for key in reversed(keys):
+        fn, desc, nulls_first = key.fn, key.descending, key.nulls_go_first
+        # With reverse=True the null group must have the *greater* flag to come first.
+        null_flag = 0 if nulls_first != desc else 2
+
+        def sort_key(r: Row, fn: RowFn = fn, null_flag: int = null_flag) -> Any:
+            v = fn(r)
+            if _is_null(v):
+                return (null_flag,)
+            return (1, _orderable(v))
+
+        out.sort(key=sort_key, reverse=desc)
+    return out
+
+
+class Sort(Op):
+    label = "sort"
+
+    def __init__(self, source: Op, keys: list[SortKey]) -> None:
+        self.source, self.keys, self.columns = source, keys, source.columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return sort_rows(self.source.run(rt), self.keys)
+
+
+class Top(Op):
+    label = "top"
+
+    def __init__(self, source: Op, count: int, keys: list[SortKey]) -> None:
+        self.source, self.count, self.keys, self.columns = source, count, keys, source.columns
+
+    def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        if len(self.keys) == 1 and self.count * 8 < len(rows):
+            key = self.keys[0]
+            fn = key.fn
+            present = [r for r in rows if not _is_null(fn(r))]
+            pick = heapq.nlargest if key.descending else heapq.nsmallest
+            best = pick(self.count, present, key=lambda r: _orderable(fn(r)))
+            if len(best) < self.count:
+                missing = [r for r in rows if _is_null(fn(r))]
+                best = missing + best if key.nulls_go_first else best + missing
+            return best[: self.count]
+        return sort_rows(rows, self.keys)[: max(self.count, 0)]
+
+
+def hashable(v: Any) -> Any:
+    """Group and join keys must hash: dynamic arrays/bags become their canonical JSON text."""
+    if isinstance(v, (dict, list)):
+        import json
+
+        return ("\0json", json.dumps(v, sort_keys=True, separators=(",", ":")))
+    return v
+
+
+class Distinct(Op):
+    label = "distinct"
+
+    def __init__(self, source: Op, columns: list[Column], key: RowFn) -> None:
+        self.source, self.columns, self.key = source, columns, key
+
+    def run(self, rt: Runtime) -> list[Row]:
+        seen: dict[Any, Row] = {}
+        key = self.key
+        for r in self.source.run(rt):
+            row = key(r)
+            seen.setdefault(tuple(hashable(v) for v in row), row)
+        return list(seen.values())
+
+
+class Count(Op):
+    label = "count"
+
+    def __init__(self, source: Op) -> None:
+        self.source, self.columns = source, [("Count", KType.LONG)]
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return [(len(self.source.run(rt)),)]
+
+
+class Union(Op):
+    """union (outer): every input column, by name; a missing cell is the column type's null.
+    `withsource` adds the name of each input table as the first column."""
+
+    label = "union"
+
+    def __init__(self, sources: list[Op], columns: list[Column], maps: list[list[int | None]],
+                 source_column: str | None, source_names: list[str]) -> None:
+        self.sources, self.columns, self.maps = sources, columns, maps
+        self.source_column, self.source_names = source_column, source_names
+
+    def run(self, rt: Runtime) -> list[Row]:
+        out: list[Row] = []
+        offset = 1 if self.source_column else 0
+        nulls = [null_of(t) for _, t in self.columns[offset:]]
+        for src, mapping, name in zip(self.sources, self.maps, self.source_names, strict=True):
+            head = (name,) if offset else ()
+            picks = [(i, nulls[k]) for k, i in enumerate(mapping)]
+            for r in src.run(rt):
+                out.append(head + tuple([d if i is None else r[i] for i, d in picks]))
+        return out

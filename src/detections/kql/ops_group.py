@@ -1,0 +1,164 @@
+"""Plan nodes that group rows: summarize (aggregates, arg_max/arg_min/take_any expansions) and join/lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, null_of
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregate computed per group: `impl(arg_columns)` from the registry, or `pick`, a
+    function choosing the group's row for arg_max/arg_min/take_any (its `args` then give the values
+    returned as a tuple)."""
+
+    impl: Callable[[list[list[Any]]], Any] | None
+    args: Sequence[RowFn]
+    count_rows: bool = False  # count(): the group's size
+    pick: Callable[[list[Row]], Row | None] | None = None
+
+
+def pick_extreme(key: RowFn, maximum: bool) -> Callable[[list[Row]], Row | None]:
+    """arg_max/arg_min: the first row with the greatest/least non-null key."""
+
+    def pick(rows: list[Row]) -> Row | None:
+        best_row, best = None, None
+        for r in rows:
+            k = key(r)
+            if k is None or k != k:
+                continue
+            if best_row is None or (k > best if maximum else k < best):
+                best_row, best = r, k
+        return best_row
+
+    return pick
+
+
+def pick_first(rows: list[Row]) -> Row | None:
+    return rows[0] if rows else None
+
+
+def _evaluate(agg: Aggregate, rows: list[Row]) -> Any:
+    if agg.count_rows:
+        return len(rows)
+    if agg.pick is not None:
+        chosen = agg.pick(rows)
+        return tuple(None for _ in agg.args) if chosen is None else tuple(f(chosen) for f in agg.args)
+    return agg.impl([[f(r) for r in rows] for f in agg.args])
+
+
+class Summarize(Op):
+    """Group by the key closures, compute every aggregate per group, then the output expressions
+    over the row of aggregate values (`outputs`: an int is a slot index, else a closure)."""
+
+    label = "summarize"
+
+    def __init__(self, source: Op, columns: list[Column], keys: list[RowFn], aggregates: list[Aggregate],
+                 outputs: list[int | RowFn]) -> None:
+        self.source, self.columns, self.keys, self.aggregates, self.outputs = source, columns, keys, aggregates, outputs
+
+    def _groups(self, rows: list[Row]) -> dict[Any, list[Row]]:
+        keys = self.keys
+        groups: dict[Any, list[Row]] = {}
+        if len(keys) == 1:
+            k0 = keys[0]
+            for r in rows:
+                k = k0(r)
+                bucket = groups.get(k)
+                if bucket is None:
+                    groups[k] = [r]
+                else:
+                    bucket.append(r)
+            return {(k,): g for k, g in groups.items()}
+        for r in rows:
+            k = tuple([f(r) for f in keys])
+            bucket = groups.get(k)
+            if bucket is None:
+                groups[k] = [r]
+            else:
+                bucket.append(r)
+        return groups
+
+    def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        if self.keys:
+            groups = self._groups(rows)
+        else:
+            groups = {(): rows}  # no `by`: one row, even over no input
+        outputs = self.outputs
+        direct = all(isinstance(o, int) for o in outputs)
+        out = []
+        for key, members in groups.items():
+            values = tuple(_evaluate(a, members) for a in self.aggregates)
+            if direct:
+                out.append(key + tuple([values[i] for i in outputs]))
+            else:
+                out.append(key + tuple([values[o] if isinstance(o, int) else o(values) for o in outputs]))
+        return out
+
+
+JOIN_KINDS = ("innerunique", "inner", "leftouter", "rightouter", "fullouter", "leftanti", "rightanti",
+              "leftsemi", "rightsemi")
+
+
+class Join(Op):
+    """Hash join on equality of key columns. `kind` is one of JOIN_KINDS; inner and outer kinds emit
+    left columns then the kept right columns (`right_keep`), semi/anti kinds one side only."""
+
+    label = "join"
+
+    def __init__(self, left: Op, right: Op, kind: str, left_keys: list[int], right_keys: list[int],
+                 columns: list[Column], right_keep: list[int]) -> None:
+        self.left, self.right, self.kind = left, right, kind
+        self.left_keys, self.right_keys = left_keys, right_keys
+        self.columns, self.right_keep = columns, right_keep
+
+    @staticmethod
+    def _key(indexes: list[int]) -> RowFn:
+        if len(indexes) == 1:
+            i = indexes[0]
+            return lambda r: r[i]
+        return lambda r: tuple([r[i] for i in indexes])
+
+    def run(self, rt: Runtime) -> list[Row]:
+        kind = self.kind
+        left_rows, right_rows = self.left.run(rt), self.right.run(rt)
+        lkey, rkey = self._key(self.left_keys), self._key(self.right_keys)
+        if kind == "innerunique":
+            first: dict[Any, Row] = {}
+            for r in left_rows:
+                first.setdefault(lkey(r), r)
+            left_rows = list(first.values())
+        index: dict[Any, list[Row]] = {}
+        for r in right_rows:
+            index.setdefault(rkey(r), []).append(r)
+        if kind in ("leftsemi", "leftanti"):
+            want = kind == "leftsemi"
+            return [r for r in left_rows if (lkey(r) in index) is want]
+        if kind in ("rightsemi", "rightanti"):
+            left_keys = {lkey(r) for r in left_rows}
+            want = kind == "rightsemi"
+            return [r for r in right_rows if (rkey(r) in left_keys) is want]
+        keep = self.right_keep
+        n_left = len(self.left.columns)
+        left_nulls = tuple(null_of(t) for _, t in self.columns[:n_left])
+        right_nulls = tuple(null_of(t) for _, t in self.columns[n_left:])
+        out: list[Row] = []
+        matched_right: set[int] = set()
+        outer_left = kind in ("leftouter", "fullouter")
+        track_right = kind in ("rightouter", "fullouter")
+        for lr in left_rows:
+            matches = index.get(lkey(lr))
+            if matches:
+                for rr in matches:
+                    out.append(lr + tuple([rr[i] for i in keep]))
+                    if track_right:
+                        matched_right.add(id(rr))
+            elif outer_left:
+                out.append(lr + right_nulls)
+        if track_right:
+            out.extend(left_nulls + tuple([rr[i] for i in keep]) for rr in right_rows if id(rr) not in matched_right)
+        return out
