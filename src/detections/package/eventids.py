@@ -9,12 +9,11 @@ Security event; the result says which item and why, so the data collection rule 
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from detections.kql import ast
+from detections.package.kqlwalk import children
 
 TABLE = "SecurityEvent"
 COLUMN = "EventID"
@@ -176,7 +175,7 @@ class _Analyzer:
 
     def nested(self, node: Any) -> None:
         """Tabular expressions inside operators and scalars (join right sides, toscalar(), in (T))."""
-        for child in _children(node):
+        for child in children(node):
             if isinstance(child, ast.TableRef | ast.Pipe | ast.Union | ast.FunctionCallSource
                           | ast.Search | ast.Find):
                 self.tabular(child, None)
@@ -192,16 +191,6 @@ class _Analyzer:
                 self.nested(statement.value)
         self.tabular(self.body, None)
         return self.usage
-
-
-def _children(node: Any) -> Iterator[Any]:
-    if not dataclasses.is_dataclass(node):
-        return
-    for item in dataclasses.fields(node):
-        value = getattr(node, item.name)
-        for element in value if isinstance(value, tuple) else (value,):
-            if isinstance(element, ast.Node):
-                yield element
 
 
 def event_id_usage(query: ast.Query) -> EventIdUsage:
