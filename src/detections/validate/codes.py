@@ -25,7 +25,7 @@ LOADER_CODES: dict[str, tuple[str, str]] = {
 def catalogue() -> dict[str, tuple[str, str]]:
     """code -> (title, description) for every code, sorted by code."""
     codes = dict(LOADER_CODES)
-    for code, title in (*schemas.KEYWORD_CODES.values(), schemas.OTHER_SCHEMA_CODE):
+    for code, title in schemas.KEYWORD_CODES.values():
         codes.setdefault(code, (f"schema: {title}", f"The file does not match its JSON Schema: {title}."))
     for check in CHECKS:
         codes[check.code] = (check.title, check.description)

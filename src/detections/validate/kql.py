@@ -41,31 +41,47 @@ def engine() -> ModuleType | None:
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """The result of binding one query: its output columns, or the problem that stopped it."""
+class Problem:
+    """One engine diagnostic: the code it maps to and where it is in the query text."""
 
-    columns: frozenset[str] | None = None
-    code: str | None = None  # DET901/DET902/DET903 when binding failed
-    message: str = ""
+    code: str  # DET901 syntax / DET902 semantic / DET903 unsupported or engine limit
+    message: str
     line: int = 1
     column: int = 1
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of binding one query: its output columns, or the problems that stopped it."""
+
+    columns: frozenset[str] | None = None
+    problems: tuple[Problem, ...] = ()
 
 
 # engine error class name -> diagnostic code
 _ERROR_CODES = {"KqlSyntaxError": "DET901", "KqlSemanticError": "DET902", "KqlUnsupportedError": "DET903"}
 
 
+def _problem(exc: BaseException) -> Problem:
+    names = {k.__name__ for k in type(exc).__mro__}
+    code = next((c for cls, c in _ERROR_CODES.items() if cls in names), "DET903")
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(code, message, getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
+
+
 def _bind(text: str) -> Analysis:
+    """Bind once; only when that fails ask the engine for every problem (the happy path stays one pass)."""
     kql = engine()
     assert kql is not None
     try:
         columns = kql.bind(text)
-    except Exception as exc:  # the engine's errors carry line/column; anything else is an engine limit
-        code = next((c for cls, c in _ERROR_CODES.items() if any(k.__name__ == cls for k in type(exc).__mro__)),
-                    "DET903")
-        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        return Analysis(code=code, message=message, line=getattr(exc, "line", 1) or 1,
-                        column=getattr(exc, "column", 1) or 1)
+    except Exception as first:  # the engine's errors carry line/column; anything else is an engine limit
+        collect = getattr(kql, "check", None)
+        try:
+            errors = collect(text) if collect else [first]
+        except Exception:
+            errors = [first]
+        return Analysis(problems=tuple(_problem(e) for e in errors or [first]))
     return Analysis(columns=frozenset(name for name, _type in columns))
 
 
@@ -131,10 +147,10 @@ class _QueryProblem(Check):
         if engine() is None:
             return
         for key_path, text in queries(item):
-            analysis = analyse(ctx, item, key_path, text)
-            if analysis.code == self.code:
-                yield self.at(query_location(item, key_path, analysis.line, analysis.column),
-                              analysis.message, self.hint)
+            for problem in analyse(ctx, item, key_path, text).problems:
+                if problem.code == self.code:
+                    yield self.at(query_location(item, key_path, problem.line, problem.column),
+                                  problem.message, self.hint)
 
 
 class KqlSyntax(_QueryProblem):

@@ -1,0 +1,195 @@
+"""Each check: a failing example produces its code at the right place; the valid baseline produces none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from detections.diagnostics import Severity
+from detections.validate import kql as kql_checks
+from detections.validate.registry import CHECKS
+
+
+@pytest.fixture(autouse=True)
+def no_engine(monkeypatch):
+    """These tests are about the non-KQL checks: run them without the engine."""
+    monkeypatch.setattr(kql_checks, "engine", lambda: None)
+
+
+def test_valid_rule_and_hunting_query_pass(repo):
+    repo.rule()
+    repo.hunting()
+    assert repo.codes() == []
+
+
+def _set(key: str, value: Any):
+    def change(doc: dict[str, Any]) -> None:
+        doc[key] = value
+    return change
+
+
+def _drop(key: str):
+    return lambda doc: doc.pop(key)
+
+
+def _entity(entity_type: str, *pairs: tuple[str, str]):
+    return _set("entityMappings", [{"entityType": entity_type,
+                                     "fieldMappings": [{"identifier": i, "columnName": c} for i, c in pairs]}])
+
+
+RULE_CASES = [
+    # schema: required fields, types, enums, limits, formats
+    ("DET110", _drop("name")),
+    ("DET110", _drop("queryFrequency")),
+    ("DET110", _drop("requiredDataConnectors")),
+    ("DET110", lambda d: d["requiredDataConnectors"][0].pop("dataTypes")),
+    ("DET111", _set("triggerThreshold", "zero")),
+    ("DET111", _set("tactics", "InitialAccess")),
+    ("DET112", _set("severity", "Critical")),
+    ("DET112", _set("tactics", ["Initial Access"])),
+    ("DET112", _set("triggerOperator", "greater")),
+    ("DET112", _entity("Person", ("Name", "X"))),
+    ("DET113", _set("name", "x" * 257)),
+    ("DET113", _set("description", "x" * 5001)),
+    ("DET113", _set("query", "")),
+    ("DET113", _set("query", "AWSCloudTrail\n" + "| where true\n" * 900)),
+    ("DET113", _set("triggerThreshold", 10001)),
+    ("DET113", _set("entityMappings", [])),
+    ("DET113", _set("entityMappings", [{"entityType": "IP", "fieldMappings": [
+        {"identifier": "Address", "columnName": "SourceIpAddress"}]}] * 11)),
+    ("DET113", _entity("Account", ("Name", "a"), ("FullName", "b"), ("Sid", "c"), ("NTDomain", "d"))),
+    ("DET113", _set("customDetails", {f"Key{i}": "SourceIpAddress" for i in range(21)})),
+    ("DET113", _set("customDetails", {"AVeryLongCustomDetailKey": "SourceIpAddress"})),
+    ("DET113", _set("alertDetailsOverride", {"alertDisplayNameFormat": "x" * 257})),
+    ("DET114", _set("id", "not-a-guid")),
+    ("DET114", _set("version", "1.0")),
+    ("DET114", _set("relevantTechniques", ["1078"])),
+    ("DET114", _set("queryFrequency", "1w")),
+    ("DET114", _set("queryFrequency", "25:00:00")),
+    ("DET114", _set("customDetails", {"1Bad": "SourceIpAddress"})),
+    ("DET114", _set("customDetails", {"Good": "Source-Ip"})),
+    ("DET114", _entity("IP", ("Address", "1column"))),
+    ("DET115", _set("eventGroupingSettings", {"aggregationKind": "SingleAlert", "extra": 1})),
+    ("DET114", _set("kind", "Fusion")),
+    ("DET112", _set("x-detections", {"zeroTrust": ["trust-everyone"]})),
+    ("DET113", _set("x-detections", {"zeroTrust": ["assume-breach", "assume-breach"]})),
+    ("DET114", _set("x-detections", {"references": ["ftp://example.org"]})),
+    ("DET115", _set("x-detections", {"zero_trust": ["assume-breach"]})),
+    # semantic checks
+    ("DET120", _set("queryFrequence", "1h")),
+    ("DET122", _set("triggerOperator", "GreaterThan")),
+    ("DET122", _set("kind", "scheduled")),
+    ("DET300", _set("relevantTechniques", ["T1485"])),
+    ("DET301", _set("relevantTechniques", ["T1999"])),
+    ("DET400", lambda d: d.update(queryFrequency="15d", queryPeriod="15d")),
+    ("DET400", lambda d: d.update(queryFrequency="1m", queryPeriod="1h")),
+    ("DET401", lambda d: d.update(queryFrequency="2h", queryPeriod="1h")),
+    ("DET402", lambda d: d.update(queryFrequency="30m", queryPeriod="2d")),
+    ("DET500", _entity("IP", ("Address", "SourceIpAddress"), ("HostName", "SourceIpAddress"))),
+    ("DET501", _entity("Account", ("UPNSuffix", "UserIdentityArn"))),
+    ("DET501", _entity("FileHash", ("Value", "UserIdentityArn"))),
+    ("DET502", _entity("Account", ("Name", "UserIdentityArn"), ("Name", "SourceIpAddress"))),
+    ("DET503", lambda d: d.update(query=d["query"] + "| extend IPCustomEntity = SourceIpAddress\n")),
+    ("DET600", _set("alertDetailsOverride", {"alertDescriptionFormat": "{{A}} {{B}} {{C}} {{D}}"})),
+    ("DET700", lambda d: d.update(query=d["query"].replace("==", "\u2014="))),
+    ("DET800", _set("requiredDataConnectors", [{"connectorId": "AmazonWebServicez", "dataTypes": ["AWSCloudTrail"]}])),
+]
+
+
+@pytest.mark.parametrize(("code", "change"), RULE_CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(RULE_CASES)])
+def test_rule_check_fails(repo, code, change):
+    path = repo.rule(change)
+    assert code in repo.codes(path)
+
+
+@pytest.mark.parametrize(("code", "change"), [
+    ("DET110", _drop("query")),
+    ("DET114", _set("relevantTechniques", ["T1136.x"])),
+    ("DET300", _set("relevantTechniques", ["T1110"])),
+    ("DET302", _set("tactics", ["Persistence", "Credential Access"])),
+    ("DET500", _entity("Host", ("Address", "AWSRegion"))),
+    ("DET700", lambda d: d.update(query=d["query"] + "// caf\u00e9\n")),
+    ("DET800", _set("requiredDataConnectors", [{"connectorId": "Nope", "dataTypes": ["AWSCloudTrail"]}])),
+])
+def test_hunting_check_fails(repo, code, change):
+    path = repo.hunting(change)
+    assert code in repo.codes(path)
+
+
+def test_hunting_queries_accept_published_quirks(repo):
+    """Published hunting queries carry severity, description-detailed, tags and spaced tactics."""
+    def change(doc):
+        doc.update({"severity": "Low", "description-detailed": "More.", "tags": ["Demo"],
+                    "tactics": ["Credential Access"], "relevantTechniques": ["T1110"]})
+    path = repo.hunting(change)
+    diagnostics = repo.validate(path)
+    assert [(d.code, d.severity) for d in diagnostics if d.code != "DET900"] == [("DET302", Severity.WARNING)]
+
+
+def test_technique_matching_any_tactic_passes(repo):
+    path = repo.rule(lambda d: d.update(tactics=["Persistence"], relevantTechniques=["T1098", "T1136.003"]))
+    assert repo.codes(path) == []
+
+
+def test_nrt_rule_needs_no_schedule(repo):
+    def nrt(doc):
+        doc["kind"] = "NRT"
+        for key in ("queryFrequency", "queryPeriod", "triggerOperator", "triggerThreshold", "requiredDataConnectors"):
+            doc.pop(key)
+    assert repo.codes(repo.rule(nrt)) == []
+
+
+def test_duration_forms_are_equivalent(repo):
+    path = repo.rule(lambda d: d.update(queryFrequency="01:00:00", queryPeriod="PT2H"))
+    assert repo.codes(path) == []
+
+
+def test_message_points_at_the_offending_key(repo):
+    path = repo.rule(_set("severity", "Critical"))
+    [diagnostic] = [d for d in repo.validate(path) if d.code == "DET112"]
+    line = path.read_text().splitlines()[diagnostic.location.line - 1]
+    assert line.startswith("severity:") and diagnostic.location.column == 1
+    assert "Informational, Low, Medium or High" in diagnostic.hint
+
+
+def test_nested_position_is_exact(repo):
+    path = repo.rule(_entity("IP", ("Address", "SourceIpAddress"), ("Address", "SourceIpAddress")))
+    [diagnostic] = [d for d in repo.validate(path) if d.code == "DET502"]
+    lines = path.read_text().splitlines()
+    second = [n for n, text in enumerate(lines, 1) if "identifier: Address" in text][1]
+    assert diagnostic.location.line == second  # the repeated identifier, not the first one
+    assert lines[second - 1][diagnostic.location.column - 1:].startswith("identifier: Address")
+
+
+def test_duplicate_ids_and_file_names(repo):
+    repo.rule(name="First")
+    second = repo.rule(name="Second")
+    repo.rule(_set("id", "11111111-2222-4333-8444-555555555555"), name="First", folder="Other")
+    diagnostics = repo.validate()
+    assert [d.location.path.name for d in diagnostics if d.code == "DET200"] == ["Second.yaml"]
+    assert second.name != "First.yaml"
+    assert [d.code for d in diagnostics if d.location.path.parent.name == "Other"] == ["DET201"]
+
+
+def test_duplicate_id_found_when_validating_one_file(repo):
+    repo.rule(name="First")
+    second = repo.rule(name="Second")
+    assert repo.codes(second) == ["DET200"]
+
+
+def test_yml_extension(repo):
+    path = repo.rule(suffix=".yml")
+    assert repo.codes(path) == ["DET121"]
+
+
+def test_every_check_has_unique_code_and_documentation():
+    codes = [check.code for check in CHECKS]
+    assert len(codes) == len(set(codes))
+    for check in CHECKS:
+        assert check.title and check.description and check.code.startswith("DET")
+
+
+def test_warning_checks_are_warnings():
+    severities = {check.code: check.severity for check in CHECKS}
+    assert severities["DET120"] == Severity.WARNING and severities["DET200"] == Severity.ERROR
