@@ -50,6 +50,11 @@ def runtime_type(value: Any) -> KType:
     return _RUNTIME_TYPES.get(type(value), KType.UNKNOWN)
 
 
+def type_of_class(cls: type) -> KType:
+    """runtime_type() for a Python class (lets callers cache per class)."""
+    return _RUNTIME_TYPES.get(cls, KType.UNKNOWN)
+
+
 # ---------------------------------------------------------------------------------------------
 # tostring(): text exactly as Kusto prints each type
 # ---------------------------------------------------------------------------------------------

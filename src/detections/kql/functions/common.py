@@ -1,0 +1,59 @@
+"""Helpers shared by the function families: argument coercion and result-type rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from detections.kql.types import KType
+from detections.kql.values import to_string
+
+
+def text(value: Any) -> str:
+    """A string argument: Kusto casts non-strings (and dynamic values) to their text; null is ""."""
+    return value if type(value) is str else to_string(value)
+
+
+def same_as(position: int, default: KType = KType.UNKNOWN):
+    """Result type rule: the type of argument `position` (or `default` when absent)."""
+
+    def rule(args: Sequence[KType]) -> KType:
+        return args[position] if len(args) > position else default
+
+    return rule
+
+
+def common_type(args: Sequence[KType]) -> KType:
+    """Result type of value-choosing functions (iff, case, coalesce, max_of): numbers promote
+    (int+long -> long, any real -> real, all int stays int), otherwise the first known type."""
+    known = [kind for kind in args if kind is not KType.UNKNOWN]
+    if not known:
+        return KType.UNKNOWN
+    if all(kind.is_numeric for kind in known):
+        return KType.INT if all(kind is KType.INT for kind in known) else numeric_promotion(known)
+    return known[0]
+
+
+def numeric_promotion(args: Sequence[KType]) -> KType:
+    """int/long -> long, any real -> real, any decimal -> decimal (Kusto arithmetic rules)."""
+    if KType.DECIMAL in args:
+        return KType.DECIMAL
+    if KType.REAL in args:
+        return KType.REAL
+    if KType.UNKNOWN in args:
+        return KType.UNKNOWN
+    return KType.LONG
+
+
+def long_or_real(args: Sequence[KType]) -> KType:
+    """Integer arguments give long, decimal stays decimal, a timespan stays a timespan, else real."""
+    kind = args[0] if args else KType.UNKNOWN
+    if kind in (KType.INT, KType.LONG):
+        return KType.LONG
+    return kind if kind in (KType.DECIMAL, KType.UNKNOWN, KType.TIMESPAN) else KType.REAL
+
+
+def keeps_type(args: Sequence[KType]) -> KType:
+    """The first argument's type, with dynamic read as real (a number taken out of JSON)."""
+    kind = args[0] if args else KType.UNKNOWN
+    return KType.REAL if kind is KType.DYNAMIC else kind
