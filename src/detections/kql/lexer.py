@@ -49,20 +49,26 @@ class Token:
         return f"Token({self.kind}, {self.value!r}, {self.start}, {self.end})"
 
 
-# Timespan units -> timedelta of one unit. A tick is 100 ns (Python keeps microseconds).
-TIMESPAN_UNITS: dict[str, timedelta] = {}
-for _names, _unit in (
-    (("d", "day", "days"), timedelta(days=1)),
-    (("h", "hr", "hrs", "hour", "hours"), timedelta(hours=1)),
-    (("m", "min", "minute", "minutes"), timedelta(minutes=1)),
-    (("s", "sec", "second", "seconds"), timedelta(seconds=1)),
-    (("ms", "milli", "millis", "millisec", "millisecond", "milliseconds"), timedelta(milliseconds=1)),
-    (("micro", "micros", "microsec", "microsecond", "microseconds"), timedelta(microseconds=1)),
-    (("tick", "ticks"), timedelta(microseconds=0.1)),
-    (("nano", "nanos", "nanosec", "nanosecond", "nanoseconds"), timedelta(microseconds=0.001)),
+# Timespan units -> length in microseconds (a tick is 100 ns; Python keeps whole microseconds).
+TIMESPAN_UNITS: dict[str, float] = {}
+for _names, _micros in (
+    (("d", "day", "days"), 86_400e6),
+    (("h", "hr", "hrs", "hour", "hours"), 3_600e6),
+    (("m", "min", "minute", "minutes"), 60e6),
+    (("s", "sec", "second", "seconds"), 1e6),
+    (("ms", "milli", "millis", "millisec", "millisecond", "milliseconds"), 1e3),
+    (("micro", "micros", "microsec", "microsecond", "microseconds"), 1.0),
+    (("tick", "ticks"), 0.1),
+    (("nano", "nanos", "nanosec", "nanosecond", "nanoseconds"), 0.001),
 ):
     for _name in _names:
-        TIMESPAN_UNITS[_name] = _unit
+        TIMESPAN_UNITS[_name] = _micros
+
+
+def timespan_of(amount: float, unit: str) -> timedelta:
+    """`amount` of timespan `unit` (a key of TIMESPAN_UNITS)."""
+    return timedelta(microseconds=amount * TIMESPAN_UNITS[unit])
+
 
 # Escapes allowed in "..." and '...' strings.
 _ESCAPE = r"\\(?:[nrt0abfv\\\\\"']|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})"
@@ -169,8 +175,7 @@ def _unmatched(text: str, pos: int) -> KqlSyntaxError:
 
 
 def _timespan_value(m: re.Match) -> timedelta:
-    number = m.group("tsnum")
-    return TIMESPAN_UNITS[m.group("tsunit")] * (float(number) if "." in number else int(number))
+    return timespan_of(float(m.group("tsnum")), m.group("tsunit"))
 
 
 # regex group -> (token kind, value from the match); groups not listed (whitespace, comments) are dropped

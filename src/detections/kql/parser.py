@@ -28,6 +28,7 @@ from detections.kql.lexer import (
     TIMESPAN,
     TIMESPAN_UNITS,
     Token,
+    timespan_of,
     tokenize,
 )
 from detections.kql.types import TYPE_NAMES, KType
@@ -140,7 +141,7 @@ def parse_timespan_text(body: str) -> timedelta | None:
         return None
     m = _TIMESPAN_UNIT_RE.fullmatch(body)
     if m and m.group(2) in TIMESPAN_UNITS:
-        return TIMESPAN_UNITS[m.group(2)] * float(m.group(1))
+        return timespan_of(float(m.group(1)), m.group(2))
     m = _TIMESPAN_CLOCK_RE.fullmatch(body)
     if m:
         negative, days, hours, minutes, seconds, fraction = m.groups()
@@ -300,8 +301,9 @@ class Parser:
         """Consume `closer`, or fail naming the bracket it should close and where that was opened."""
         token = self.accept_op(closer)
         if token is None:
-            label = self.text[label_start if label_start is not None else opener.start:opener.end]
-            line, column = line_column(self.text, opener.start)
+            label_start = opener.start if label_start is None else label_start
+            label = self.text[label_start:opener.end]
+            line, column = line_column(self.text, label_start)
             raise self.expected(f"'{closer}' to close '{label}' opened at line {line}, column {column}")
         return token
 
@@ -596,7 +598,13 @@ class Parser:
                 self.advance()
                 name = "hint." + self.parse_name("a hint name").name
                 self.expect_op("=", f"after '{name}'")
-                hints.append(A.Hint(name, self.parse_unary(), span=self.span(token.start)))
+                value = self.tok
+                if value.kind == IDENT and value.value not in _BOOL_WORDS:  # a bare word, never a call
+                    self.advance()
+                    hint_value: A.Expr = A.Name(value.value, span=(value.start, value.end))
+                else:
+                    hint_value = self.parse_unary()
+                hints.append(A.Hint(name, hint_value, span=self.span(token.start)))
             elif token.value in allowed and self.peek().is_op("="):
                 self.advance()
                 self.advance()
