@@ -52,9 +52,10 @@ def bind_mv_expand(binder: Binder, node: ast.MvExpand, op: Op, env: Env) -> Op:
 
 def bind_mv_apply(binder: Binder, node: ast.MvApply, op: Op, env: Env) -> Op:
     expand = _expand_op(binder, node, op, env)
-    holder = Holder(list(expand.columns))
+    picks = sorted(set(expand.targets)) + ([len(expand.columns) - 1] if expand.with_index else [])
+    holder = Holder([expand.columns[i] for i in picks])
     body = binder.operators(node.body, holder, env.child())
-    return MvApply(op, expand, holder, body)
+    return MvApply(op, expand, picks, holder, body)
 
 
 # Capture regexes for typed parse columns in kind=regex; simple/relaxed use non-greedy text.

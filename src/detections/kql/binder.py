@@ -445,35 +445,27 @@ class Binder:
         return self.extend_items(op, node.columns, env, "extend")
 
     def extend_items(self, op: Op, items: tuple, env: Env, label: str) -> Op:
-        """extend: existing names are replaced in place, new ones appended; an item that reads a
-        column made earlier in the same extend starts a new stage (Kusto allows `a = 1, b = a + 1`)."""
+        """extend: an existing name is replaced in place, a new one appended (as Kusto.Language
+        does); every item reads the input row, so `extend a = 1, b = a + 1` is an unknown-name error."""
         columns, parts = list(op.columns), list(range(len(op.columns)))
-        window, fresh = Window(), set()
+        window = Window()
+        scope = Scope(list(op.columns), env, window)
         for item in items:
             names, expr = _names(item)
-            scope = Scope(columns, env, window)
+            scope.window_used = False
             compiled = self.compiler.compile(expr, scope)
-            if scope.used & fresh:
-                op = Compute(op, columns, parts, label, window if _used_window(parts) else None)
-                columns, parts, window, fresh = list(op.columns), list(range(len(op.columns))), Window(), set()
-                scope = Scope(columns, env, window)
-                compiled = self.compiler.compile(expr, scope)
             if len(names) > 1:
                 raise self.error(item, "assigning several columns from one expression is not supported here",
                                  KqlUnsupportedError)
             name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
-            fn = compiled.fn
-            if scope.window_used:
-                fn = _WindowFn(fn)
+            fn = _WindowFn(compiled.fn) if scope.window_used else compiled.fn
             at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
             if at is None:
-                at = len(columns)
                 columns.append((name, compiled.type))
                 parts.append(fn)
             else:
                 columns[at] = (name, compiled.type)
                 parts[at] = fn
-            fresh.add(at)
         return Compute(op, columns, parts, label, window if _used_window(parts) else None)
 
     def _project(self, node: ast.Project, op: Op, env: Env) -> Op:
@@ -567,8 +559,11 @@ class Binder:
 
     def _distinct(self, node: ast.Distinct, op: Op, env: Env) -> Op:
         if len(node.columns) == 1 and isinstance(node.columns[0], ast.Star):
-            return Distinct(op, list(op.columns), lambda r: r)
-        projected = self._project(ast.Project(node.columns, span=node.span), op, env)
+            projected = op
+        else:
+            projected = self._project(ast.Project(node.columns, span=node.span), op, env)
+        if any(t is KType.DYNAMIC for _, t in projected.columns):
+            raise self.error(node, "distinct cannot compare dynamic columns: cast them (tostring(), ...)")
         return Distinct(projected, list(projected.columns), lambda r: r)
 
     def _count_op(self, node: ast.Count, op: Op, env: Env) -> Op:
@@ -587,7 +582,7 @@ class Binder:
 
     def _getschema(self, node: ast.Getschema, op: Op, env: Env) -> Op:
         rows = [(name, i, _DOTNET_TYPES.get(t, "System.Object"), t.value) for i, (name, t) in enumerate(op.columns)]
-        columns = [("ColumnName", KType.STRING), ("ColumnOrdinal", KType.INT), ("DataType", KType.STRING),
+        columns = [("ColumnName", KType.STRING), ("ColumnOrdinal", KType.LONG), ("DataType", KType.STRING),
                    ("ColumnType", KType.STRING)]
         return Source(columns, rows, "getschema")
 

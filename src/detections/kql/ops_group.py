@@ -84,10 +84,7 @@ class Summarize(Op):
 
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
-        if self.keys:
-            groups = self._groups(rows)
-        else:
-            groups = {(): rows}  # no `by`: one row, even over no input
+        groups = self._groups(rows) if self.keys else {(): rows}  # no `by`: one row, even over no input
         outputs = self.outputs
         direct = all(isinstance(o, int) for o in outputs)
         out = []

@@ -71,20 +71,32 @@ class Holder(Op):
 
 
 class MvApply(Op):
-    """Runs the subquery once per input row, over that row's expansion."""
+    """Runs the subquery once per input row over that row's expansion (only the expanded columns);
+    each result row is the outer row, with same-named columns replaced, plus the new columns."""
 
     label = "mv-apply"
 
-    def __init__(self, source: Op, expand: MvExpand, holder: Holder, body: Op) -> None:
-        self.source, self.expand, self.holder, self.body = source, expand, holder, body
-        self.columns = body.columns
+    def __init__(self, source: Op, expand: MvExpand, picks: list[int], holder: Holder, body: Op) -> None:
+        self.source, self.expand, self.picks, self.holder, self.body = source, expand, picks, holder, body
+        outer = source.columns
+        body_index = body.index()
+        self.replace = [(i, body_index[name]) for i, (name, _) in enumerate(outer) if name in body_index]
+        replaced = {name for name, _ in outer} & set(body_index)
+        self.extra = [j for j, (name, _) in enumerate(body.columns) if name not in replaced]
+        columns = [body.columns[body_index[name]] if name in body_index else (name, t) for name, t in outer]
+        self.columns = columns + [body.columns[j] for j in self.extra]
 
     def run(self, rt: Runtime) -> list[Row]:
         out: list[Row] = []
+        picks, replace, extra = self.picks, self.replace, self.extra
         for r in self.source.run(rt):
-            self.holder.rows = self.expand.expand_row(r)
+            self.holder.rows = [tuple([e[i] for i in picks]) for e in self.expand.expand_row(r)]
             rt.cache.clear()  # cached sub-results belong to the previous outer row
-            out.extend(self.body.run(rt))
+            for b in self.body.run(rt):
+                row = list(r)
+                for i, j in replace:
+                    row[i] = b[j]
+                out.append(tuple(row) + tuple([b[j] for j in extra]))
         return out
 
 
