@@ -66,7 +66,7 @@ def execute(query: str, tables: dict[str, Rows], now: datetime, case: Case) -> t
     try:
         result = run_query(query, tables, now=now, watchlists=case.watchlists or None, externaldata=case.externaldata or None)
     except KqlError as exc:
-        raise QueryFailed(str(exc), getattr(exc, "line", None), getattr(exc, "column", None)) from None
+        raise QueryFailed(exc.message, exc.line, exc.column) from None
     columns = list(result.columns)
     rows = [dict(zip(columns, values, strict=True)) for values in result.rows]
     return columns, rows, [str(w) for w in getattr(result, "warnings", ())]
