@@ -46,7 +46,10 @@ class AggregateCollector:
         self.slots.append(Aggregate(function.impl, [a.fn for a in args], count_rows))
         self.types.append(result)
         slot = len(self.slots) - 1
-        name = aggregate_name(function.output_prefix, args[0].name if args else None)
+        first = args[0].name if args else None
+        name = aggregate_name(function.output_prefix, first) if function.output_prefix else (first or "Column1")
+        if node.name == "percentile" and len(args) > 1:
+            name = f"{name}_{_number_text(args[1].value)}"
         return CExpr(lambda values: values[slot], result, name, column=slot)
 
     def add_pick(self, pick: Any, fns: list[Any]) -> int:
@@ -78,6 +81,11 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
                 columns.append((unique_name(name, [n for n, _ in columns]), ktype))
                 outputs.append(fn)
             continue
+        if call_name in _SPREAD and not names[0]:
+            for name, ktype, fn in _spread(binder, expr, collector):
+                columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+                outputs.append(fn)
+            continue
         agg_scope = Scope([], env)
         agg_scope.aggregates = collector
         compiled = binder.compiler.compile(expr, agg_scope)
@@ -90,6 +98,30 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
         outputs.append(compiled.column if compiled.column is not None else compiled.fn)
     return Summarize(op, columns, keys, collector.slots, outputs)
+
+
+_SPREAD = {"percentiles", "percentilesw"}
+
+
+def _number_text(value: Any) -> str:
+    """50 -> "50", 99.5 -> "99_5" (Kusto's column-name form of a percentile)."""
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return text.replace(".", "_")
+
+
+def _spread(binder: Binder, call: ast.Call, collector: AggregateCollector) -> list[tuple[str, KType, Any]]:
+    """percentiles(X, 50, 95): one column per requested percentile (percentile_X_50, ...)."""
+    scope = Scope([], collector.input_scope.env)
+    scope.aggregates = collector
+    compiled = binder.compiler.compile(call, scope)
+    slot = compiled.column
+    first = binder.compiler.compile(call.args[0], collector.input_scope).name or ""
+    out = []
+    for j, arg in enumerate(call.args[1:]):
+        value = binder.compiler.compile(arg, collector.input_scope).value
+        out.append((f"percentile_{first}_{_number_text(value)}", compiled.type,
+                    (lambda values, j=j: (values[slot] or [None] * (j + 1))[j])))
+    return out
 
 
 def _is_multi(call: ast.Call) -> bool:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from detections.kql import ast, naming, operators
 from detections.kql import values as v
 from detections.kql.errors import KqlUnsupportedError
+from detections.kql.functions import UNSUPPORTED
 from detections.kql.ops_core import Column, Runtime, Window
 from detections.kql.registry import AGGREGATES, SCALARS
 from detections.kql.types import KType
@@ -278,6 +279,9 @@ class Compiler:
             return self.binder.unknown_function(node, scope)
         self._check_arity(node, function.min_args, function.max_args)
         args = [self.compile_argument(a, scope) for a in node.args]
+        if node.name in UNSUPPORTED:
+            return CExpr(_unsupported(self.binder.error(node, UNSUPPORTED[node.name], KqlUnsupportedError)),
+                         function.result_type([a.type for a in args]) or U)
         for position in function.constant_args:
             if position < len(args) and not args[position].const:
                 raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
@@ -444,6 +448,15 @@ class Compiler:
 
     def _materialize(self, node: ast.Call, scope: Scope) -> CExpr:
         raise self.binder.error(node, f"{node.name}() returns a table; it cannot be used as a scalar")
+
+
+def _unsupported(error: Exception) -> RowFn:
+    """A declared function this engine cannot evaluate: binding succeeds, running says so."""
+
+    def fn(_r: tuple) -> Any:
+        raise error
+
+    return fn
 
 
 def _and(lf: RowFn, rf: RowFn) -> RowFn:
