@@ -109,3 +109,16 @@ def test_watchlist_from_a_shared_csv_file(tmp_path):
     assert fixture.cases[0].watchlists["TrustedIPs"] == [{"SearchKey": "203.0.113.10", "Owner": "ops"}]
     missing = error(tmp_path, GOOD.replace("TrustedIPs:\n    - {SearchKey: 203.0.113.10}", "TrustedIPs: nope.csv"))
     assert "file 'nope.csv' not found" in missing.message
+
+
+def test_yaml_1_2_scalars_keep_no_and_on_as_text(tmp_path):
+    text = GOOD.replace("sourceIPAddress: 198.51.100.7}", "sourceIPAddress: 198.51.100.7, additionalEventData: {MFAUsed: No, X: on}}")
+    _, fixture = load(tmp_path, text)
+    assert fixture.cases[0].tables["AWSCloudTrail"][0]["AdditionalEventData"] == {"MFAUsed": "No", "X": "on"}
+
+
+def test_duplicate_key_and_non_mapping_files(tmp_path):
+    d = error(tmp_path, GOOD.replace("    expect: {fires: false}", "    expect: {fires: false}\n    name: again"))
+    assert (d.code, d.location.line) == ("DET101", 19) and "duplicate key 'name'; first defined on line 15" in d.message
+    assert error(tmp_path, "- a\n- b\n").code == "DET102"
+    assert error(tmp_path, "").message == "file is empty"

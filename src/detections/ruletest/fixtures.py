@@ -18,12 +18,13 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from detections.content.model import Location, SourceMap
-from detections.content.yamlio import read_yaml, yaml_instance
+from detections.content.yamlio import yaml_instance
 from detections.diagnostics import ContentError, Diagnostic
 from detections.mappers import MAPPERS, MapError
 from detections.mappers.rows import coerce_row, plain
 from detections.mappers.times import DEFAULT_NOW, TimeFormatError, parse_time
 from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
+from detections.ruletest.yamlread import read_fixture_yaml
 from detections.tables import TABLES
 
 FIXTURE_SUFFIX = ".tests.yaml"
@@ -90,7 +91,7 @@ def _kind(value: Any) -> str:
 
 def load_fixture(path: Path) -> FixtureFile:
     """Read, check and map one fixture file; ContentError (one located diagnostic) when it is broken."""
-    data, source = read_yaml(Path(path))
+    data, source = read_fixture_yaml(Path(path))
     reader = _Reader(Path(path), source)
     top = reader.mapping(data, (), _TOP, ("rule", "cases"), "the fixture file")
     shared_watchlists = _rows_by_name(reader, top.get("watchlists") or {}, ("watchlists",))
