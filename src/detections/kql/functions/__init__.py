@@ -21,6 +21,11 @@ from detections.kql.functions import (  # noqa: F401 - imported for their regist
     strings,
 )
 
+# Functions whose result is several columns: impl returns a tuple, one value per column, and an
+# unnamed call is named "<function>_<argument>_<suffix>" (series_stats_y_min, ...). array_sort_asc
+# and array_sort_desc also return a tuple when given several arrays ("<argument>_sorted" columns).
+MULTI_COLUMN = series.MULTI_COLUMN
+
 UNSUPPORTED: dict[str, str] = {
     "geo_info_from_ip_address": ip.UNSUPPORTED_GEO,
 }

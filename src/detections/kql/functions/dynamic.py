@@ -113,12 +113,12 @@ def _array_sort(descending: bool):
         present.sort(key=lambda i: _array_sort_key(first[i]), reverse=descending)
         order = present + missing if nulls_last else missing + present
         results = [[array[i] for i in order] if type(array) is list and len(array) == len(first) else None for array in args]
-        return results[0] if len(results) == 1 else results
+        return results[0] if len(results) == 1 else tuple(results)
 
     return impl
 
 
-scalar("array_sort_asc", 1, 65, Y, doc="sort the first array ascending (nulls last unless the last argument is false); further arrays follow its order")(_array_sort(False))
+scalar("array_sort_asc", 1, 65, Y, doc="sort the first array ascending (nulls last unless the last argument is false); further arrays follow its order and each array is an output column")(_array_sort(False))
 scalar("array_sort_desc", 1, 65, Y, doc="sort the first array descending (nulls last unless the last argument is false)")(_array_sort(True))
 
 

@@ -156,7 +156,7 @@ def strrep(value: Any, multiplier: Any, delimiter: Any = "") -> str:
     return text(delimiter).join([text(value)] * min(max(int(multiplier), 0), 1024))
 
 
-@scalar("strcmp", 2, 2, KType.INT)
+@scalar("strcmp", 2, 2, L)
 def strcmp(left: Any, right: Any) -> int:
     a, b = text(left), text(right)
     return (a > b) - (a < b)
