@@ -37,10 +37,8 @@ def referenced_columns(props: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def make_query_check(data: LocalWorkspace) -> Callable[[dict[str, Any]], None]:
     def check(props: dict[str, Any]) -> None:
-        try:
-            from detections.kql import KqlError, KqlUnsupportedError, bind
-        except ImportError:
-            return  # the KQL engine is not installed in this checkout yet
+        from detections.kql import KqlError, KqlUnsupportedError, bind
+
         try:
             output = {name for name, _ in bind(props["query"], schemas=data.schemas())}
         except KqlUnsupportedError:

@@ -79,6 +79,19 @@ class LocalWorkspace:
             _runtime_type(row[index] for row in rows) for index in range(len(columns))]
         return LocalResult(list(zip(columns, names, strict=True)), rows, list(getattr(result, "warnings", [])))
 
+    def run_many(self, queries: list[str], *, start: datetime | None = None, end: datetime | None = None,
+                 now: datetime | None = None) -> list[LocalResult | Exception]:
+        """Several queries over one window; each answer, or the engine's error for that query."""
+        from detections.kql import KqlError
+
+        answers: list[LocalResult | Exception] = []
+        for query in queries:
+            try:
+                answers.append(self.run(query, start=start, end=end, now=now))
+            except KqlError as exc:
+                answers.append(exc)
+        return answers
+
 
 def _window(rows: list[dict[str, Any]], start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
     if start is None and end is None:

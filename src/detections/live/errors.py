@@ -1,0 +1,67 @@
+"""Turning failures of live and offline queries into one clear line for the user (never a traceback,
+never a token): what went wrong and what to do."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+
+class LiveError(Exception):
+    """A failure the user can act on; the message says what to do."""
+
+
+def explain(error: Exception) -> str:
+    """A short, secret-free sentence for an Azure SDK or identity error."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+    )
+
+    if isinstance(error, ClientAuthenticationError):
+        return ("authentication failed: sign in with `az login` (or configure managed / workload identity) "
+                "and check you have the Log Analytics Reader role on the workspace")
+    if isinstance(error, HttpResponseError) and error.status_code is None:  # raised before any request
+        first = str(error.message or error).splitlines()[0]
+        if "token" in first.lower() or "credential" in first.lower():
+            return f"authentication failed: {first} Sign in with `az login` (or use managed / workload identity)."
+        return first
+    if isinstance(error, HttpResponseError):
+        status = error.status_code
+        model = getattr(error, "model", None)
+        detail = getattr(model, "message", None) or (error.error.message if error.error else None) or error.reason
+        if status == 404:
+            return f"unknown workspace: {detail} (check --workspace-id, the workspace's customer ID GUID)"
+        if status in (401, 403):
+            return f"access denied ({status}): {detail} (you need Log Analytics Reader on the workspace)"
+        return f"query failed ({status}): {detail}"
+    if isinstance(error, ServiceRequestError):
+        return f"cannot reach the Log Analytics endpoint: {str(error).splitlines()[0]}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+@contextmanager
+def fail_cleanly() -> Iterator[None]:
+    """Run a command body; known failures become a one-line click error with exit status 1."""
+    from azure.core.exceptions import AzureError
+    from azure.identity import CredentialUnavailableError
+
+    from detections.kql import KqlError
+    from detections.live.files import DataFileError
+
+    logging.getLogger("azure").setLevel(logging.CRITICAL)  # our one-line message replaces the SDK's log noise
+    try:
+        yield
+    except KqlError as exc:
+        raise click.ClickException(f"query:{exc.line}:{exc.column}: {exc.message}") from None
+    except (LiveError, DataFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except CredentialUnavailableError:
+        raise click.ClickException("no Azure credential found: run `az login`, or set DETECTIONS_CREDENTIAL="
+                                   "emulator when querying `detections emulate`") from None
+    except AzureError as exc:
+        raise click.ClickException(explain(exc)) from None
