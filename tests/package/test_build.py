@@ -155,4 +155,4 @@ def test_template_api_versions_are_the_ones_the_deployer_speaks() -> None:
 
     assert SecurityInsightsMgmtClientConfiguration(object(), "s").api_version == API_VERSIONS["alertRules"]
     assert LogAnalyticsManagementClientConfiguration(object(), "s").api_version == API_VERSIONS["savedSearches"]
-    assert WORKBOOK_API_VERSION == API_VERSIONS["workbooks"]
+    assert API_VERSIONS["workbooks"] == WORKBOOK_API_VERSION

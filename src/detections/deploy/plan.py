@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from detections.content.model import Repository
 from detections.deploy.compare import Change
-from detections.deploy.resources import Deployed, Desired, Kind
+from detections.deploy.resources import Deployed, DeployError, Desired, Kind
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 
@@ -117,6 +117,6 @@ def apply_plan(plan: Plan) -> list[Outcome]:
     for item in plan.pending:
         try:
             outcomes.append(Outcome(item, note=_apply_one(item)))
-        except AzureError as exc:
+        except (AzureError, DeployError) as exc:
             outcomes.append(Outcome(item, error=describe_error(exc)))
     return outcomes

@@ -200,8 +200,6 @@ class Workbooks(_Base):
     label = "Workbook"
 
     def desired(self, repo: Repository) -> list[Desired]:
-        if repo.workbooks and not self.target.location:
-            raise DeployError("workbooks are Azure resources with a region: pass --location or set AZURE_LOCATION")
         return [Desired(wb.id, wb.name, bodies.workbook_body(wb, self.scope)) for wb in repo.workbooks]
 
     def _deployed(self, workbook: dict[str, Any]) -> Deployed:
@@ -225,6 +223,8 @@ class Workbooks(_Base):
             return None
 
     def write(self, item: Desired, current: Deployed | None) -> None:
+        if not self.target.location:
+            raise DeployError("a workbook is an Azure resource with a region: pass --location or set AZURE_LOCATION")
         body = dict(item.body)
         if current is not None and current.etag:
             body["etag"] = current.etag

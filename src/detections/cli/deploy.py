@@ -1,0 +1,164 @@
+"""`detections deploy`, `detections drift` and `detections export`: the workspace side of the content."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from detections.cli.package import ROOT_OPTION, SOURCE_OPTION, load_content
+
+# flag -> (environment variables, in order of preference)
+TARGET_ENV = {
+    "subscription": ("AZURE_SUBSCRIPTION_ID",),
+    "resource_group": ("AZURE_RESOURCE_GROUP",),
+    "workspace": ("SENTINEL_WORKSPACE", "AZURE_WORKSPACE_NAME"),
+}
+
+
+def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--subscription/--resource-group/--workspace/--location, each also read from the environment."""
+    options = [
+        click.option("--subscription", envvar=list(TARGET_ENV["subscription"]), help="[env AZURE_SUBSCRIPTION_ID]"),
+        click.option("--resource-group", envvar=list(TARGET_ENV["resource_group"]),
+                     help="Resource group of the workspace [env AZURE_RESOURCE_GROUP]."),
+        click.option("--workspace", envvar=list(TARGET_ENV["workspace"]),
+                     help="Log Analytics workspace name [env SENTINEL_WORKSPACE or AZURE_WORKSPACE_NAME]."),
+        click.option("--location", envvar="AZURE_LOCATION", help="Region for workbooks [env AZURE_LOCATION]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _target(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None):
+    from detections.deploy.clients import Target
+
+    given = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
+    missing = [f"--{name.replace('_', '-')} (or {' / '.join(TARGET_ENV[name])})" for name, v in given.items() if not v]
+    if missing:
+        raise click.UsageError("no target workspace: set " + ", ".join(missing))
+    return Target(str(subscription), str(resource_group), str(workspace), location)
+
+
+def _kinds(target: Any, source: str) -> list[Any]:
+    from detections.deploy.clients import make_clients
+    from detections.deploy.resources import all_kinds
+
+    return all_kinds(make_clients(target), target, source)
+
+
+def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
+    """Read the workspace; an unreachable or forbidden workspace exits 1 with the service's reason."""
+    from azure.core.exceptions import AzureError
+
+    from detections.deploy.plan import describe_error, make_plan
+
+    try:
+        return make_plan(kinds, repo, prune=prune)
+    except AzureError as exc:
+        console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
+        console.print("hint: check the target and your Azure login (az login, managed identity or OIDC); "
+                      "see docs/deploy.md for the role needed", highlight=False)
+        sys.exit(1)
+
+
+def _source(source: str | None, root: Path) -> str:
+    from detections.package import default_source
+
+    return source or default_source(root)
+
+
+@click.command()
+@target_options
+@ROOT_OPTION
+@SOURCE_OPTION
+@click.option("--plan-only", is_flag=True, help="Show the plan and stop.")
+@click.option("--yes", is_flag=True, help="Apply without asking (CI).")
+@click.option("--prune", is_flag=True, help="Delete items deployed from this repository that it no longer holds.")
+def deploy(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
+           root: Path, source: str | None, plan_only: bool, yes: bool, prune: bool) -> None:
+    """Plan, then apply the repository's rules, hunting queries and workbooks to a Sentinel workspace."""
+    from detections.deploy.plan import apply_plan
+    from detections.deploy.report import render_plan, render_summary
+
+    console = Console(soft_wrap=True)
+    repo = load_content(root, Console(stderr=True))
+    target = _target(subscription, resource_group, workspace, location)
+    source = _source(source, root)
+    console.print(f"Workspace {target.workspace} (resource group {target.resource_group}), source {source!r}",
+                  highlight=False)
+    plan = _plan(_kinds(target, source), repo, prune, console)
+    render_plan(plan, console)
+    if plan_only or not plan.pending:
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            console.print("not applied: no terminal to confirm on; pass --yes to apply or --plan-only", highlight=False)
+            sys.exit(1)
+        click.confirm("Apply these changes?", abort=True)
+    outcomes = apply_plan(plan)
+    render_summary(plan, outcomes, console)
+    if any(not outcome.ok for outcome in outcomes):
+        sys.exit(1)
+
+
+@click.command()
+@target_options
+@ROOT_OPTION
+@SOURCE_OPTION
+def drift(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
+          root: Path, source: str | None) -> None:
+    """Show what differs between the workspace and the repository; exit 1 when anything does."""
+    from detections.deploy.report import render_plan
+
+    console = Console(soft_wrap=True)
+    repo = load_content(root, Console(stderr=True))
+    target = _target(subscription, resource_group, workspace, location)
+    plan = _plan(_kinds(target, _source(source, root)), repo, True, console)
+    render_plan(plan, console, show_unchanged=False)
+    if plan.pending:
+        console.print(f"[yellow]drift:[/] {len(plan.pending)} item(s) differ from the repository", highlight=False)
+        sys.exit(1)
+    console.print("no drift: the workspace matches the repository", highlight=False)
+
+
+@click.command()
+@target_options
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("export"), show_default=True,
+              help="Folder to write rules/<Table>/<Name>.yaml into.")
+@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+def export(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
+           out: Path, overwrite: bool) -> None:
+    """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import)."""
+    from azure.core.exceptions import AzureError
+
+    from detections.deploy.clients import make_clients
+    from detections.deploy.export import export_rules
+    from detections.deploy.plan import describe_error
+
+    console = Console(soft_wrap=True)
+    target = _target(subscription, resource_group, workspace, location)
+    client = make_clients(target).sentinel
+    try:
+        rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]
+    except AzureError as exc:
+        console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
+        sys.exit(1)
+    written = skipped = 0
+    for item in export_rules(rules):
+        path = out / item.path
+        if path.exists() and not overwrite:
+            console.print(f"skipped {path}: exists (use --overwrite)", highlight=False)
+            skipped += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(item.text, encoding="utf-8")
+        written += 1
+    other = sum(1 for rule in rules if rule.get("kind") not in ("Scheduled", "NRT"))
+    console.print(f"exported {written} rule(s) to {out}/ ({skipped} skipped; {other} rule(s) of other kinds "
+                  "such as Fusion are not content and were left out)", highlight=False)
