@@ -66,9 +66,12 @@ def parse_yaml(text: str, path: Path) -> tuple[dict[str, Any], SourceMap]:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise _error(YAML_SYNTAX, path, line, column, f"YAML syntax error: {problem}",
-                     "check indentation (spaces, not tabs) and quoting around this position") from None
+        message = f"YAML syntax error: {exc.problem or 'invalid YAML'}"
+        start = exc.context_mark
+        if exc.context and start and (start.line + 1, start.column + 1) != (line, column):
+            message += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+        raise _error(YAML_SYNTAX, path, line, column, message,
+                     "check indentation (spaces, not tabs), quoting and closing brackets") from None
     except YAMLError as exc:
         raise _error(YAML_SYNTAX, path, 1, 1, f"YAML error: {exc}", None) from None
     if document is None:

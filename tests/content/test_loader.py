@@ -1,0 +1,236 @@
+"""Loading content: Microsoft's own quirks load unchanged; every bad file is one clear diagnostic."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from detections.content import load_file, load_hunting, load_repository, load_rule, load_workbook
+from detections.content.model import AnalyticsRule, HuntingQuery, Workbook
+from detections.diagnostics import ContentError
+
+# A rule written the way published Azure-Sentinel rules are: `status : Available` with a space,
+# 1-space list indentation, list items not indented under entityMappings, a block scalar that starts
+# with a blank line, a quoted description inside a block, lower-case kind and a long trigger operator.
+QUIRKY_RULE = """\
+id: 5e3a1c2b-8d7f-4e6a-9b0c-1d2e3f4a5b6c
+name: Quirky but published
+description: |
+  'Quoted inside a block, as many published rules are.'
+severity: Medium
+status : Available
+requiredDataConnectors:
+ - connectorId: AWS
+   dataTypes:
+   - AWSCloudTrail
+queryFrequency: 1d
+queryPeriod: 14d
+triggerOperator: GreaterThan
+triggerThreshold: 0
+tactics:
+  - Persistence
+relevantTechniques:
+  - T1098
+tags:
+  - Demo
+  - Schema: ASimWebSession
+    SchemaVersion: 0.2.1
+query: |
+
+  AWSCloudTrail
+  | where EventName == "CreateUser"
+entityMappings:
+- entityType: Account
+  fieldMappings:
+  - identifier: FullName
+    columnName: UserIdentityArn
+incidentConfiguration:
+  createIncident: true
+  groupingConfiguration:
+    enabled: true
+    lookbackDuration: 5h
+    matchingMethod: AllEntities
+metadata:
+  source:
+    kind: Community
+version: 1.0.2
+kind: scheduled"""
+
+
+def write(tmp_path: Path, relative: str, text: str, newline: str = "\n") -> Path:
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode())
+    return path
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_published_quirks_load_unchanged(tmp_path, newline):
+    rule = load_rule(write(tmp_path, "rules/AWSCloudTrail/Quirky.yaml", QUIRKY_RULE, newline))
+    assert rule.kind == "Scheduled" and rule.trigger_operator == "gt"
+    assert rule.query_frequency == timedelta(days=1) and rule.query_period == timedelta(days=14)
+    assert rule.query.startswith("\nAWSCloudTrail")
+    assert rule.description.startswith("'Quoted")
+    assert rule.status == "Available"
+    assert rule.required_data_connectors[0].data_types == ("AWSCloudTrail",)
+    assert rule.entity_mappings[0].field_mappings[0].column_name == "UserIdentityArn"
+    assert rule.incident_configuration["groupingConfiguration"]["lookbackDuration"] == "5h"
+    assert rule.raw["tags"][1] == {"Schema": "ASimWebSession", "SchemaVersion": "0.2.1"}
+
+
+def test_raw_is_plain_python(tmp_path):
+    rule = load_rule(write(tmp_path, "rules/X/Quirky.yaml", QUIRKY_RULE))
+
+    def plain(node):
+        if isinstance(node, dict):
+            return type(node) is dict and all(type(k) is str and plain(v) for k, v in node.items())
+        if isinstance(node, list):
+            return type(node) is list and all(plain(v) for v in node)
+        return type(node) in (str, int, float, bool, type(None))
+
+    assert plain(rule.raw)
+
+
+def test_positions_of_keys_and_items(tmp_path):
+    rule = load_rule(write(tmp_path, "rules/X/Quirky.yaml", QUIRKY_RULE))
+    lines = QUIRKY_RULE.splitlines()
+    location = rule.source.locate("entityMappings", 0, "fieldMappings", 0, "columnName")
+    assert lines[location.line - 1][location.column - 1:] == "columnName: UserIdentityArn"
+    item = rule.source.locate("requiredDataConnectors", 0)
+    assert lines[item.line - 1][item.column - 1:] == "connectorId: AWS"
+    assert rule.query_location.line == lines.index("query: |") + 1
+
+
+def test_nrt_rule_and_extension(tmp_path):
+    text = QUIRKY_RULE.replace("kind: scheduled", "kind: NRT") + (
+        "\nx-detections:\n  zeroTrust: [assume-breach]\n  owner: secops\n"
+        "  references: [https://example.org/a]\n  triage: Check the user.\n")
+    rule = load_rule(write(tmp_path, "rules/X/Nrt.yaml", text))
+    assert rule.kind == "NRT"
+    assert rule.extension.zero_trust == ("assume-breach",) and rule.extension.owner == "secops"
+    assert rule.extension.references == ("https://example.org/a",) and rule.extension.triage == "Check the user."
+
+
+def test_hunting_query_with_published_extras(tmp_path):
+    path = write(tmp_path, "hunting/AWSCloudTrail/Hunt.yaml", """\
+id: 1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+name: Hunt
+description: Finds things.
+description-detailed: More words.
+severity: Medium
+requiredDataConnectors: []
+tactics: [Credential Access]
+relevantTechniques: [T1110]
+query: AWSCloudTrail | where TimeGenerated between (todatetime('{{StartTimeISO}}') .. now())
+""")
+    hunting = load_hunting(path)
+    assert hunting.tactics == ("Credential Access",) and hunting.techniques == ("T1110",)
+    assert isinstance(load_file(path), HuntingQuery)
+
+
+ERROR_CASES = [
+    # (file text, code, line, column, words in the message)
+    ("id: [1,\nname: x\n", "DET100", 3, 1, "flow sequence started at line 1, column 5"),
+    ("id: x\n  name: y\n", "DET100", 2, 7, "YAML syntax error"),
+    ("name: a\nid: x\nname: b\n", "DET101", 3, 1, "duplicate key"),
+    ("name: a\n\tquery: x\n", "DET100", 2, 1, "YAML syntax error"),
+    ("", "DET102", 1, 1, "empty"),
+    ("- id: x\n", "DET102", 1, 1, "a list"),
+    ("just some words\n", "DET102", 1, 1, "a single value"),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "line", "column", "words"), ERROR_CASES)
+def test_bad_yaml_is_one_diagnostic(tmp_path, text, code, line, column, words):
+    path = write(tmp_path, "rules/X/Bad.yaml", text)
+    with pytest.raises(ContentError) as caught:
+        load_rule(path)
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.location.line, diagnostic.location.column) == (code, line, column)
+    assert words in diagnostic.message and diagnostic.hint
+
+
+def test_binary_file_is_not_yaml(tmp_path):
+    path = tmp_path / "rules" / "X" / "Image.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    with pytest.raises(ContentError) as caught:
+        load_rule(path)
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "DET103" and "not" in diagnostic.message
+
+
+def test_wrong_type_points_at_the_key(tmp_path):
+    path = write(tmp_path, "rules/X/Type.yaml", QUIRKY_RULE.replace("triggerThreshold: 0", "triggerThreshold: [0]"))
+    with pytest.raises(ContentError) as caught:
+        load_rule(path)
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "DET111" and "must be an integer, not a list" in diagnostic.message
+    assert QUIRKY_RULE.splitlines()[diagnostic.location.line - 1].startswith("triggerThreshold")
+
+
+def test_unknown_folder(tmp_path):
+    path = write(tmp_path, "elsewhere/Rule.yaml", QUIRKY_RULE)
+    with pytest.raises(ContentError) as caught:
+        load_file(path)
+    assert caught.value.diagnostics[0].code == "DET104"
+
+
+def test_microsoft_folder_names_dispatch(tmp_path):
+    rule = write(tmp_path, "Solutions/Amazon Web Services/Analytic Rules/R.yaml", QUIRKY_RULE)
+    assert isinstance(load_file(rule), AnalyticsRule)
+
+
+def test_load_repository_collects_or_raises(tmp_path):
+    write(tmp_path, "rules/X/Good.yaml", QUIRKY_RULE)
+    write(tmp_path, "rules/X/Bad.yaml", "id: [\n")
+    write(tmp_path, "workbooks/W.yaml", WORKBOOK)
+    problems: list = []
+    repository = load_repository(tmp_path, problems)
+    assert [r.path.name for r in repository.rules] == ["Good.yaml"]
+    assert [w.name for w in repository.workbooks] == ["Trail"]
+    assert [p.code for p in problems] == ["DET100"]
+    with pytest.raises(ContentError):
+        load_repository(tmp_path)
+
+
+WORKBOOK = """\
+id: 0f0e0d0c-0b0a-4909-8807-060504030201
+name: Trail
+description: CloudTrail overview.
+version: 1.0.0
+template:
+  version: Notebook/1.0
+  items:
+    - type: 3
+      name: events
+      content:
+        version: KqlItem/1.0
+        query: |-
+          AWSCloudTrail
+          | summarize count() by EventSource
+  fallbackResourceIds: []
+"""
+
+
+def test_workbook_loads_with_its_queries(tmp_path):
+    workbook = load_workbook(write(tmp_path, "workbooks/Trail.yaml", WORKBOOK))
+    assert isinstance(workbook, Workbook)
+    [query] = workbook.queries()
+    assert query.query == "AWSCloudTrail\n| summarize count() by EventSource"
+    location = workbook.source.locate("template", *query.item_path, "query")
+    assert WORKBOOK.splitlines()[location.line - 1].strip() == "query: |-"
+
+
+def test_loading_a_library_is_fast(tmp_path):
+    for index in range(100):
+        write(tmp_path, f"rules/X/R{index}.yaml", QUIRKY_RULE.replace("5e3a1c2b", f"{index:08x}"))
+    load_repository(tmp_path)  # warm-up: imports and schema compilation happen once per process
+    started = time.perf_counter()
+    repository = load_repository(tmp_path)
+    elapsed = time.perf_counter() - started
+    assert len(repository.rules) == 100
+    assert elapsed < 2.0, f"loading 100 rules took {elapsed:.2f}s"

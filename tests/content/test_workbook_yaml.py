@@ -1,0 +1,114 @@
+"""Workbook JSON -> YAML -> JSON is lossless, and the YAML shows each query as a block scalar."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from detections.cli import main
+from detections.content import load_workbook
+from detections.content.workbook_yaml import (
+    WorkbookFormatError,
+    find_notebook,
+    json_to_yaml,
+    template_to_json,
+)
+
+QUERY = 'AWSCloudTrail\n| where EventName == "CreateUser" \n| summarize count() by AWSRegion'
+
+NOTEBOOK = {
+    "version": "Notebook/1.0",
+    "items": [
+        {"type": 1, "content": {"json": "## CloudTrail\n\nEvents by region."}, "name": "text - 0"},
+        {"type": 9, "content": {"version": "KqlParameterItem/1.0", "parameters": [
+            {"id": "a1", "version": "KqlParameterItem/1.0", "name": "TimeRange", "type": 4, "isRequired": True,
+             "value": {"durationMs": 86400000}, "typeSettings": {"selectableValues": [{"durationMs": 3600000}]}}]},
+         "name": "parameters - 1"},
+        {"type": 12, "content": {"version": "NotebookGroup/1.0", "groupType": "editable", "items": [
+            {"type": 3, "content": {"version": "KqlItem/1.0", "query": QUERY, "size": 0, "title": "yes",
+                                    "queryType": 0, "resourceType": "microsoft.operationalinsights/workspaces",
+                                    "visualization": "barchart", "gridSettings": {"sortBy": [{"itemKey": "count_"}]}},
+             "name": "query - 2"},
+        ]}, "name": "group - 3"},
+        {"type": 3, "content": {"query": "  leading spaces\nand a tab\there\n\n\n", "ratio": 0.5, "n": None,
+                                "unicode": "caf\u00e9 \u2014 \u4e2d", "numberish": "1.0", "boolish": "true"}},
+    ],
+    "fallbackResourceIds": ["Azure Monitor"],
+    "fromTemplateId": "sentinel-AmazonWebServicesCloudTrail",
+    "$schema": "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json",
+}
+
+
+def _round_trip(tmp_path, data) -> tuple[str, dict]:
+    text = json_to_yaml(json.dumps(data), name="Trail")
+    path = tmp_path / "workbooks" / "Trail.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return text, json.loads(template_to_json(load_workbook(path).template))
+
+
+def test_round_trip_is_lossless_and_readable(tmp_path):
+    text, back = _round_trip(tmp_path, NOTEBOOK)
+    assert back == NOTEBOOK
+    assert "query: |-\n" in text and '| where EventName == "CreateUser" \n' in text
+    assert "lineEndings" not in text
+
+
+def test_crlf_workbooks_keep_their_line_endings(tmp_path):
+    crlf = json.loads(json.dumps(NOTEBOOK).replace("\\n", "\\r\\n"))
+    text, back = _round_trip(tmp_path, crlf)
+    assert back == crlf
+    assert "lineEndings: crlf" in text and "\\r" not in text and "query: |-\n" in text
+
+
+def test_mixed_line_endings_fall_back_to_exact_strings(tmp_path):
+    mixed = json.loads(json.dumps(NOTEBOOK))
+    mixed["items"][0]["content"]["json"] = "one\r\ntwo\nthree\rfour"
+    text, back = _round_trip(tmp_path, mixed)
+    assert back == mixed and "lineEndings" not in text
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda nb: {"resources": [{"type": "microsoft.insights/workbooks",
+                               "properties": {"displayName": "x", "serializedData": json.dumps(nb)}}]},
+    lambda nb: {"author": "me", "templateData": nb, "galleries": []},
+])
+def test_exports_are_unwrapped(wrap):
+    assert find_notebook(wrap(NOTEBOOK)) == NOTEBOOK
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("{not json", "not valid JSON"),
+    ('{"items": []}', "no workbook content"),
+    ('{"serializedData": "[concat(\'{\', parameters(\'x\'))]"}', "ARM expression"),
+])
+def test_bad_input(text, words):
+    with pytest.raises(WorkbookFormatError, match=words):
+        json_to_yaml(text, name="x")
+
+
+def test_cli_import_and_export(tmp_path):
+    source = tmp_path / "AWS CloudTrail.json"
+    source.write_text(json.dumps(NOTEBOOK, indent=2))
+    target = tmp_path / "workbooks" / "CloudTrail.yaml"
+    target.parent.mkdir()
+    runner = CliRunner()
+    result = runner.invoke(main, ["workbook", "import", str(source), "-o", str(target), "--name", "CloudTrail"])
+    assert result.exit_code == 0, result.output
+    assert "name: CloudTrail" in target.read_text()
+    result = runner.invoke(main, ["workbook", "export", str(target)])
+    assert result.exit_code == 0 and json.loads(result.output) == NOTEBOOK
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    result = runner.invoke(main, ["workbook", "import", str(bad)])
+    assert result.exit_code == 1 and "no workbook content" in result.output and "Traceback" not in result.output
+
+
+def test_cli_export_of_invalid_yaml_is_a_diagnostic(tmp_path):
+    path = tmp_path / "workbooks" / "Bad.yaml"
+    path.parent.mkdir()
+    path.write_text("id: 0f0e0d0c-0b0a-4909-8807-060504030201\nname: x\n")
+    result = CliRunner().invoke(main, ["workbook", "export", str(path)])
+    assert result.exit_code == 1 and "DET110" in result.output
