@@ -17,7 +17,8 @@ FINDING = {
     "region": "eu-west-1",
     "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0abc"}},
     "schemaVersion": "2.0",
-    "service": {"serviceName": "guardduty", "action": {"actionType": "DNS_REQUEST"}, "count": 3},
+    "service": {"serviceName": "guardduty", "action": {"actionType": "DNS_REQUEST"}, "count": 3,
+                "eventFirstSeen": "-2h", "eventLastSeen": "2026-01-15T11:55:00.000Z"},
     "severity": 6.9,
     "title": "Bitcoin-related domain queried by EC2 instance i-0abc.",
     "type": "CryptoCurrency:EC2/BitcoinTool.B!DNS",
@@ -35,6 +36,8 @@ def test_get_findings_response_maps_every_column():
     assert row["Partition"] == "aws" and row["SchemaVersion"] == "2.0"
     assert row["ResourceDetails"]["instanceDetails"]["instanceId"] == "i-0abc"
     assert row["ServiceDetails"]["action"]["actionType"] == "DNS_REQUEST"
+    assert row["ServiceDetails"]["eventFirstSeen"] == "2026-01-15T10:00:00Z"
+    assert row["ServiceDetails"]["eventLastSeen"] == "2026-01-15T11:55:00Z"
     assert row["TimeCreated"] == datetime(2026, 1, 15, 11, 0, tzinfo=UTC)
     assert row["TimeGenerated"] == datetime(2026, 1, 15, 11, 55, tzinfo=UTC)
     assert row["Title"].startswith("Bitcoin") and row["Arn"].endswith("finding/f1")
@@ -68,3 +71,9 @@ def test_non_numeric_severity_names_the_field():
     with pytest.raises(MapError) as err:
         list(MAP.map_records([{**FINDING, "severity": "High"}], NOW))
     assert err.value.field == "severity"
+
+
+def test_bad_nested_time_names_the_field():
+    with pytest.raises(MapError) as err:
+        list(MAP.map_records([{**FINDING, "service": {"eventFirstSeen": "soon"}}], NOW))
+    assert err.value.field == "service.eventFirstSeen"

@@ -93,3 +93,13 @@ def test_unknown_rule_id(tmp_path):
     make_repo(tmp_path, FIXTURE.replace("rule: 5b0e7f3a", "rule: 0b0e7f3a"))
     code, out = run(tmp_path)
     assert code == 1 and "no analytics rule or hunting query with id '0b0e7f3a" in out
+
+
+def test_min_cases_reports_content_without_fixtures_only_for_the_whole_library(tmp_path):
+    root = make_repo(tmp_path)
+    (root / "fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml").unlink()
+    code, out = run(root, "--min-cases")
+    assert code == 1
+    assert "hunting query 'StopLogging calls' lacks a case that fires (`fires: true`)" in out.replace("\n", " ")
+    code, out = run(root, "--min-cases", str(root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml"))
+    assert code == 0, out

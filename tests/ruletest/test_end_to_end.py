@@ -41,3 +41,20 @@ def test_query_error_points_into_the_rule_file(tmp_path):
     assert results[0].status == "error" and error.code == "DET605"
     assert (error.location.line, error.location.column) == (16, 11)  # line 2 of the block scalar under `query: |` on line 14
     assert "EventNam" in error.message
+
+
+def test_watchlist_and_externaldata_reach_the_engine(tmp_path):
+    root = make_repo(tmp_path, FIXTURE.replace("cases:\n", "watchlists:\n  TrustedIPs: [{SearchKey: 203.0.113.1}]\n"
+                                               "externaldata:\n  \"https://example.com/bad.csv\": [{Ip: 198.51.100.7}]\ncases:\n", 1))
+    rule = root / "rules/AWSCloudTrail/TrailStopped.yaml"
+    rule.write_text(rule.read_text().replace('  | where EventName == "StopLogging"\n', (
+        '  | where EventName == "StopLogging"\n'
+        "  | where SourceIpAddress !in ((_GetWatchlist('TrustedIPs') | project SearchKey))\n"
+        '  | where SourceIpAddress in ((externaldata(Ip: string)["https://example.com/bad.csv"] with (format="csv")))\n')))
+    results = run_fixture(load_repository(root), root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml")
+    assert [r.status for r in results] == ["passed", "passed"], [r.error or r.mismatches for r in results]
+    trusted = FIXTURE.replace("cases:\n", "watchlists:\n  TrustedIPs: [{SearchKey: 198.51.100.7}]\n"
+                              "externaldata:\n  \"https://example.com/bad.csv\": [{Ip: 198.51.100.7}]\ncases:\n", 1)
+    (root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml").write_text(trusted)
+    results = run_fixture(load_repository(root), root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml")
+    assert [m.what for m in results[0].mismatches] == ["fires", "alerts", "alert", "entities", "details.Caller"]

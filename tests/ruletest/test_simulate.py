@@ -75,9 +75,13 @@ def test_hunting_query_sees_everything_and_fires_on_any_row(engine):
     assert outcome.fired and outcome.alerts == [] and len(outcome.rows) == 1
 
 
-def test_unused_watchlist_and_externaldata_are_found():
-    c = case({})
+def test_unused_record_tables_watchlists_and_externaldata_are_found():
+    c = case({"AWSCloudTrail": [], "AWSVPCFlow": [], "SecurityEvent": []})
     c.watchlists = {"TrustedIPs": [], "Admins": []}
     c.externaldata = {"https://example.com/a.csv": [], "https://example.com/b.csv": []}
-    query = "let t = _GetWatchlist('TrustedIPs'); externaldata(Ip:string)[\"https://example.com/a.csv\"]"
-    assert sim.unused_mocks(query, c) == [("watchlists", "Admins"), ("externaldata", "https://example.com/b.csv")]
+    query = ("let t = _GetWatchlist('TrustedIPs'); let x = externaldata(Ip:string)[\"https://example.com/a.csv\"];"
+             " AWSCloudTrail | union (SecurityEventX) | where Type != 'x.AWSVPCFlow'")
+    assert sim.unused_inputs(query, c) == [
+        ("records", "AWSVPCFlow"), ("records", "SecurityEvent"),
+        ("watchlists", "Admins"), ("externaldata", "https://example.com/b.csv"),
+    ]

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from detections.mappers.common import FieldPath, build_row, json_records, map_fields, require
+from detections.mappers.common import FieldPath, build_row, dig, json_records, map_fields, require
 from detections.mappers.errors import MapError, RecordPath
+from detections.mappers.times import TimeFormatError, iso, parse_time
 
 TABLE = "AWSGuardDuty"
 
@@ -47,11 +48,26 @@ def _finding(record: dict[str, Any]) -> dict[str, Any]:
     return _camel(record)
 
 
+# Times inside the finding that rules read from ServiceDetails; relative times there become ISO text.
+NESTED_TIMES: tuple[FieldPath, ...] = (("service", "eventFirstSeen"), ("service", "eventLastSeen"))
+
+
+def _resolve_nested_times(finding: dict[str, Any], now: datetime, path: RecordPath) -> None:
+    for *parents, leaf in NESTED_TIMES:
+        holder = dig(finding, tuple(parents))
+        if isinstance(holder, dict) and holder.get(leaf) is not None:
+            try:
+                holder[leaf] = iso(parse_time(holder[leaf], now))
+            except TimeFormatError as exc:
+                raise MapError(path, ".".join((*parents, leaf)), str(exc)) from None
+
+
 def map_records(value: Any, now: datetime) -> Iterator[tuple[RecordPath, dict[str, Any]]]:
     for path, raw in json_records(value, (), ("Findings", "findings")):
         finding = _finding(raw)
         require(finding, path, "id", "type", "severity")
         finding.setdefault("updatedAt", finding.get("createdAt", now))
+        _resolve_nested_times(finding, now, path)
         severity = finding["severity"]
         if isinstance(severity, bool) or not isinstance(severity, int | float | str):
             raise MapError(path, "severity", f"severity must be a number, got {severity!r}")

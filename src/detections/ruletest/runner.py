@@ -20,11 +20,11 @@ from detections.ruletest.fixtures import (
     MIN_CASES,
     QUERY_FAILED,
     UNKNOWN_CONTENT,
-    UNUSED_MOCK,
+    UNUSED_INPUT,
     load_fixture,
 )
 from detections.ruletest.model import Case, FixtureFile, Outcome
-from detections.ruletest.simulate import QueryFailed, simulate, unused_mocks
+from detections.ruletest.simulate import QueryFailed, simulate, unused_inputs
 
 Status = Literal["passed", "failed", "error"]
 Content = AnalyticsRule | HuntingQuery
@@ -72,17 +72,22 @@ def resolve(repository: Repository, fixture: FixtureFile) -> Content:
     return item
 
 
-def mock_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+def input_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+    """Records, watchlists and externaldata a case gives but the query never reads: such a case does
+    not test what it claims."""
     errors = []
     for index, case in enumerate(fixture.cases):
-        for kind, name in unused_mocks(content.query, case):
-            where = fixture.source.locate("cases", index, kind, name)
-            if where.line == fixture.source.locate("cases", index).line:
-                where = fixture.source.locate(kind, name)
-            errors.append(Diagnostic(
-                UNUSED_MOCK, f"case {case.name!r}: {kind} {name!r} is given but the query of {content.name!r} never reads it",
-                where, hint="remove it, or fix the name to the one the query uses",
-            ))
+        for kind, name in unused_inputs(content.query, case):
+            if kind == "records":
+                where = fixture.source.locate("cases", index, "records")
+                message = f"records for table {name} are given but the query of {content.name!r} never reads that table"
+            else:
+                where = fixture.source.locate("cases", index, kind, name)
+                if where.line == fixture.source.locate("cases", index).line:
+                    where = fixture.source.locate(kind, name)
+                message = f"{kind} {name!r} is given but the query of {content.name!r} never reads it"
+            errors.append(Diagnostic(UNUSED_INPUT, f"case {case.name!r}: {message}", where,
+                                     hint="remove it, or fix the name to the one the query uses"))
     return errors
 
 
@@ -128,7 +133,7 @@ def run_fixture(repository: Repository, path: Path, keyword: str | None = None) 
         content = resolve(repository, fixture)
     except ContentError as exc:
         return [_file_error(path, exc.diagnostics)]
-    problems = mock_errors(fixture, content)
+    problems = input_errors(fixture, content)
     if problems:
         return [_file_error(path, problems)]
     return [run_case(content, fixture, case) for case in fixture.cases if selected(keyword, fixture, case)]

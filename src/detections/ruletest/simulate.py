@@ -10,8 +10,8 @@ A timeline replays N runs at queryFrequency (NRT: 1 minute) ending at the case's
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from detections.content.model import AnalyticsRule, HuntingQuery
 from detections.ruletest.alerts import build_alerts, triggered
@@ -89,10 +89,14 @@ def simulate(rule: AnalyticsRule | HuntingQuery, case: Case) -> Outcome:
     return Outcome(runs)
 
 
-def unused_mocks(query: str, case: Case) -> list[tuple[str, str]]:
-    """Watchlists and externaldata given to a case that its query never reads: (kind, name) pairs."""
+def unused_inputs(query: str, case: Case) -> list[tuple[str, str]]:
+    """Inputs of a case that its query never reads, as (kind, name): record tables not named in the
+    query, watchlists not fetched with _GetWatchlist('alias'), externaldata urls not in the query."""
     lowered = query.lower()
-    unused: list[tuple[str, Any]] = [
+    unused: list[tuple[str, str]] = [
+        ("records", table) for table in case.tables if not re.search(rf"(?<![\w.]){re.escape(table)}(?!\w)", query)
+    ]
+    unused += [
         ("watchlists", alias) for alias in case.watchlists
         if f"'{alias.lower()}'" not in lowered and f'"{alias.lower()}"' not in lowered
     ]
