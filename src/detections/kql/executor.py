@@ -7,7 +7,9 @@ operator that failed, so a caller never sees a bare Python traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -54,7 +56,8 @@ def load_table(name: str, rows: Iterable[Mapping[str, Any]], schema: Mapping[str
     """Convert a table's dict rows once (types from the built-in schema, `schema`, or the values)."""
     rows = list(rows)
     columns = _columns_for(name, rows, schema)
-    return LoadedTable(columns, convert_rows(rows, columns))
+    with _no_gc():
+        return LoadedTable(columns, convert_rows(rows, columns))
 
 
 def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, Any] | None) -> list[Column]:
@@ -108,18 +111,20 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
     all_schemas = table_schemas(tables, schemas)
     plan = plan_query(query, all_schemas, watchlist_schemas(watchlists))
     loaded: dict[str, list[tuple]] = {}
-    for name in plan.tables:
-        given = tables.get(name)
-        if given is None:
-            loaded[name] = []
-        elif isinstance(given, LoadedTable):
-            loaded[name] = given.rows
-        else:
-            loaded[name] = convert_rows(given, all_schemas[name])
+    with _no_gc():
+        for name in plan.tables:
+            given = tables.get(name)
+            if given is None:
+                loaded[name] = []
+            elif isinstance(given, LoadedTable):
+                loaded[name] = given.rows
+            else:
+                loaded[name] = convert_rows(given, all_schemas[name])
     rt = plan.runtime
     rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}), externaldata=dict(externaldata or {}))
     try:
-        rows = plan.op.run(rt)
+        with _no_gc():
+            rows = plan.op.run(rt)
     except KqlError:
         raise
     except RecursionError:
@@ -128,6 +133,19 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
         raise KqlError(f"internal error while running the query ({type(exc).__name__}: {exc}); "
                        "please report it with the query") from exc
     return QueryResult([n for n, _ in plan.columns], [t for _, t in plan.columns], rows, list(rt.warnings))
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC: millions of fresh row tuples would trigger repeated full collections,
+    and rows hold no reference cycles."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _utc(now: datetime | None) -> datetime:

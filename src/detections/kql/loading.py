@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from detections.kql import values as v
-from detections.kql.ops_core import Column
+from detections.kql.ops_core import Column, null_of
 from detections.kql.types import TYPE_NAMES, KType
 
 _NATIVE: dict[KType, tuple[type, ...]] = {
@@ -51,13 +51,17 @@ def converter(ktype: KType) -> Callable[[Any], Any]:
 
 def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column]) -> list[tuple]:
     """Dict rows -> tuples in column order; a missing key is the column's null ("" for strings)."""
-    names = [name for name, _ in columns]
-    convs = [converter(t) for _, t in columns]
-    pairs = list(zip(names, convs, strict=True))
+    template = [null_of(t) for _, t in columns]
+    positions = {name: (i, converter(t)) for i, (name, t) in enumerate(columns)}
+    get = positions.get
     out = []
     for row in rows:
-        get = row.get
-        out.append(tuple([conv(get(name)) for name, conv in pairs]))
+        cells = template.copy()
+        for name, value in row.items():
+            found = get(name)
+            if found is not None:
+                cells[found[0]] = found[1](value)
+        out.append(tuple(cells))
     return out
 
 

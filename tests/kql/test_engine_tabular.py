@@ -1,0 +1,149 @@
+"""Row operators, sources and statements: where/extend/project family, take/top/sort, distinct,
+count, union, let/materialize/toscalar, user functions, datatable/print/range, watchlists,
+externaldata, serialize/window functions, getschema, render."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from detections.kql import KqlSemanticError, KqlUnsupportedError, bind, run_query
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+T = {"T": [{"A": 1, "B": "x", "C": "2024-05-01T10:00:00Z"}, {"A": 2, "B": "y", "C": "2024-05-01T11:00:00Z"},
+           {"A": 3, "B": "x", "C": "2024-04-01T00:00:00Z"}]}
+SCHEMA = {"T": {"A": "long", "B": "string", "C": "datetime"}}
+
+
+def run(query, tables=T, **kw):
+    kw.setdefault("schemas", SCHEMA)
+    return run_query(query, tables, now=NOW, **kw)
+
+
+def test_string_datetimes_are_converted_at_load_time():
+    assert run("T | where C > ago(1d) | project A").rows == [(1,), (2,)]
+
+
+def test_project_family():
+    assert run("T | project B, Z = A * 10 | take 1").rows == [("x", 10)]
+    assert run("T | project-away A, C").columns == ["B"]
+    assert run("T | project-rename Alpha = A").columns == ["Alpha", "B", "C"]
+    assert run("T | project-reorder C, A").columns == ["C", "A", "B"]
+    assert run("T | project-keep B*").columns == ["B"]
+
+
+def test_extend_appends_and_replaces():
+    result = run("T | extend D = A + 1, A = A * 2 | take 1")
+    assert result.columns == ["A", "B", "C", "D"]
+    assert result.rows[0][0] == 2 and result.rows[0][3] == 2
+
+
+def test_take_sort_top_distinct_count():
+    assert len(run("T | take 2").rows) == 2
+    assert run("T | sort by A asc | project A").rows == [(1,), (2,), (3,)]
+    assert run("T | top 1 by A asc | project A").rows == [(1,)]
+    assert sorted(run("T | distinct B").rows) == [("x",), ("y",)]
+    assert run("T | count").rows == [(3,)]
+
+
+def test_union_withsource_and_isfuzzy():
+    result = run("union withsource=Src T, (T | take 1)")
+    assert result.columns[0] == "Src" and len(result.rows) == 4
+    assert len(run("union isfuzzy=true T, NoSuchTable").rows) == 3
+    with pytest.raises(KqlSemanticError):
+        run("union T, NoSuchTable")
+
+
+def test_let_scalars_tables_materialize_and_toscalar():
+    query = """let threshold = 1; let names = dynamic(["y"]);
+    let hits = materialize(T | where A > threshold);
+    let most = toscalar(hits | summarize max(A));
+    hits | where B in (names) or A == most | project A"""
+    assert sorted(run(query).rows) == [(2,), (3,)]
+
+
+def test_user_functions_scalar_tabular_defaults_and_invoke():
+    query = """let double = (x:long, by:long = 2) { x * by };
+    let only = (t:(B:string), b:string) { t | where B == b };
+    only(T, "y") | extend D = double(A), E = double(A, 3) | project D, E"""
+    assert run(query).rows == [(4, 6)]
+    assert run("let f = (t:(*)) { t | count }; T | invoke f()").rows == [(3,)]
+
+
+def test_datatable_print_range():
+    assert run_query("datatable(a:long, b:string)[1, 'x', 2, 'y'] | where a > 1").rows == [(2, "y")]
+    assert run_query("print x = 1 + 1, 'a'").columns == ["x", "print_1"]
+    assert run_query("range i from 1 to 3 step 1").rows == [(1,), (2,), (3,)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    days = run_query("range d from datetime(2024-01-01) to datetime(2024-01-03) step 1d").rows
+    assert days == [(start,), (start + timedelta(days=1),), (start + timedelta(days=2),)]
+
+
+def test_watchlist_and_externaldata_resolution_with_warnings():
+    query = "_GetWatchlist('vip') | project SearchKey, Owner"
+    result = run_query(query, {}, watchlists={"vip": [{"SearchKey": "alice", "Owner": "sec"}]})
+    assert result.rows == [("alice", "sec")] and result.warnings == []
+    missing = run_query("_GetWatchlist('vip') | project SearchKey", {})
+    assert missing.rows == [] and "vip" in missing.warnings[0]
+    ext = "externaldata(ip:string, score:long)['https://example.org/bad.csv'] with (format='csv')"
+    assert run_query(ext, {}, externaldata={"https://example.org/bad.csv": [{"ip": "1.2.3.4", "score": "9"}]}).rows == [
+        ("1.2.3.4", 9)]
+    assert run_query(ext, {}).warnings
+
+
+def test_serialize_and_window_functions():
+    result = run("T | sort by A asc | extend n = row_number(), p = prev(A), nx = next(A, 1, -1), s = row_cumsum(A)"
+                 " | project n, p, nx, s")
+    assert result.rows == [(1, None, 2, 1), (2, 1, 3, 3), (3, 2, -1, 6)]
+    assert run("T | serialize n = row_number() | project n").rows == [(1,), (2,), (3,)]
+
+
+def test_pack_all_and_columnifexists():
+    assert run("T | take 1 | project b = pack_all()").rows[0][0]["B"] == "x"
+    assert run("T | take 1 | project v = columnifexists('Nope', 'd'), w = columnifexists('B', '')").rows == [("d", "x")]
+
+
+def test_getschema_and_render():
+    assert run("T | getschema | project ColumnName").rows == [("A",), ("B",), ("C",)]
+    assert len(run("T | render timechart").rows) == 3
+
+
+def test_table_missing_from_input_is_empty_with_its_schema():
+    result = run_query("AWSVPCFlow | where DstPort == 22 | project SrcAddr", {})
+    assert result.rows == [] and result.columns == ["SrcAddr"]
+
+
+def test_as_names_a_result_for_later_use():
+    assert run("T | where A > 1 | as Big | join kind=inner (Big) on A | count").rows == [(2,)]
+
+
+def test_bind_reports_types_and_errors_with_positions():
+    assert bind("T | project A, s = tostring(A)", SCHEMA) == [("A", "long"), ("s", "string")]
+    with pytest.raises(KqlSemanticError) as err:
+        bind("T\n| where Nope == 1", SCHEMA)
+    assert (err.value.line, err.value.column) == (2, 9)
+
+
+def test_check_collects_every_problem():
+    from detections.kql import check
+
+    problems = check("T | where Nope == 1 | extend x = Other + 1 | summarize count() by Third", SCHEMA)
+    assert len(problems) >= 3
+    assert all(p.line == 1 for p in problems)
+
+
+@pytest.mark.parametrize("query", ["T | make-series count() on C step 1h", "T | top-nested 2 of B by count()"])
+def test_unsupported_operators_name_the_construct(query):
+    with pytest.raises(KqlUnsupportedError) as err:
+        run(query)
+    assert err.value.message.split("'")[1] in query
+
+
+def test_plan_is_cached_and_small_queries_are_fast():
+    import time
+
+    query = "T | where B == 'x' | summarize count() by B"
+    run(query)
+    started = time.perf_counter()
+    for _ in range(200):
+        run(query)
+    assert (time.perf_counter() - started) / 200 < 0.002
