@@ -122,3 +122,11 @@ def test_duplicate_key_and_non_mapping_files(tmp_path):
     assert (d.code, d.location.line) == ("DET101", 19) and "duplicate key 'name'; first defined on line 15" in d.message
     assert error(tmp_path, "- a\n- b\n").code == "DET102"
     assert error(tmp_path, "").message == "file is empty"
+
+
+def test_flow_log_line_errors_point_at_the_line(tmp_path):
+    text = GOOD.replace("      AWSVPCFlow:\n        - {TimeGenerated: -5m, DstPort: \"22\"}\n",
+                        "      vpcflow: |\n        2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 -10m -9m ACCEPT OK\n        2 1 eni-1 10.0.0.1\n")
+    d = error(tmp_path, text)
+    assert d.location.line == 13
+    assert d.message.startswith("case 'fires': record vpcflow line 2: 4 fields, but the format has 14")

@@ -193,11 +193,19 @@ def _tables(reader: _Reader, records: dict[str, Any], where: KeyPath, now: datet
             field = f", field {exc.field!r}" if exc.field else ""
             raise ContentError([Diagnostic(
                 UNMAPPABLE, f"case {case!r}: record {key}{record}{field}: {exc.message}",
-                reader.location((*here, *exc.path)),
+                _record_location(reader, here, exc.path),
                 hint="fix the record (see the mapping tables in docs/fixtures.md)",
             )]) from None
         tables.setdefault(table, []).extend(rows)
     return tables
+
+
+def _record_location(reader: _Reader, key: KeyPath, record: tuple[str | int, ...]) -> Location:
+    """Where a record is: its YAML node, or for line N of a text block (`vpcflow: |`) that line."""
+    if record and isinstance(record[0], str) and record[0].startswith("line "):
+        at = reader.location(key)
+        return Location(at.path, at.line + int(record[0][5:]), at.column)
+    return reader.location((*key, *record))
 
 
 def _row_mapping(item: Any, index: int) -> Mapping[str, Any]:
