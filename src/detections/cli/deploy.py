@@ -87,7 +87,7 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
     from detections.deploy.report import render_plan, render_summary
 
     console = Console(soft_wrap=True)
-    repo = load_content(root, Console(stderr=True))
+    repo = load_content(root, Console(stderr=True, soft_wrap=True))
     target = _target(subscription, resource_group, workspace, location)
     source = _source(source, root)
     console.print(f"Workspace {target.workspace} (resource group {target.resource_group}), source {source!r}",
@@ -117,7 +117,7 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
     from detections.deploy.report import render_plan
 
     console = Console(soft_wrap=True)
-    repo = load_content(root, Console(stderr=True))
+    repo = load_content(root, Console(stderr=True, soft_wrap=True))
     target = _target(subscription, resource_group, workspace, location)
     plan = _plan(_kinds(target, _source(source, root)), repo, True, console)
     render_plan(plan, console, show_unchanged=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from detections.cli_support import fail_cleanly
+from detections.live.errors import fail_cleanly
 
 
 @click.command()

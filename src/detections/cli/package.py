@@ -47,7 +47,7 @@ def package(root: Path, out: Path, source: str | None, workspace: str, location:
     """Write ARM templates for every rule, hunting query and workbook, plus the Windows DCR, into OUT."""
     from detections.package import PackageError, build_package
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     repo = load_content(root, console)
     try:
         result = build_package(repo, out, source=source, workspace=workspace, location=location)

@@ -1,0 +1,105 @@
+"""The CLI as a user runs it against `detections emulate`'s environment: deploy, drift, export, package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from deploy.helpers import HUNTING_SECURITY, RULE_SCHEDULED, Workspace
+from detections.cli import main
+from detections.content import load_repository
+from detections.deploy.compare import canonical
+from detections.package.bodies import rule_body
+
+
+def _run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_plan_only_shows_the_plan_and_changes_nothing(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    result = _run("deploy", "--root", str(workspace.root), "--plan-only")
+    assert result.exit_code == 0, result.output
+    assert "+ create    AnalyticsRule " + RULE_SCHEDULED in result.output
+    assert "Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged." in result.output
+    assert workspace.puts() == []
+
+
+def test_deploy_needs_a_confirmation_or_yes(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    refused = _run("deploy", "--root", str(workspace.root))  # CliRunner's stdin is not a terminal
+    assert refused.exit_code == 1 and "pass --yes" in refused.output
+    assert workspace.puts() == []
+    applied = _run("deploy", "--root", str(workspace.root), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert "Deployed: 5 created, 0 updated, 0 deleted, 0 unchanged." in applied.output
+    again = _run("deploy", "--root", str(workspace.root), "--yes")
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged." in again.output and again.exit_code == 0
+
+
+def test_failed_item_is_named_in_the_summary_and_exit_code(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    workspace.emulator.faults.fail("savedSearches", HUNTING_SECURITY, status=400, count=None,
+                                   message="Query is invalid.")
+    result = _run("deploy", "--root", str(workspace.root), "--yes")
+    assert result.exit_code == 1
+    assert "Deployed: 4 created, 0 updated, 0 deleted, 0 unchanged." in result.output
+    assert "NOT deployed (1):" in result.output
+    assert f"x create HuntingQuery {HUNTING_SECURITY} New services and scheduled tasks: HTTP 400 BadRequest: " \
+           "Query is invalid." in result.output
+
+
+def test_missing_target_is_a_usage_error(workspace: Workspace, monkeypatch) -> None:
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "SENTINEL_WORKSPACE", "AZURE_WORKSPACE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    result = _run("deploy", "--root", str(workspace.root), "--subscription", "s1")
+    assert result.exit_code == 2
+    assert "--resource-group (or AZURE_RESOURCE_GROUP)" in result.output
+    assert "--workspace (or SENTINEL_WORKSPACE / AZURE_WORKSPACE_NAME)" in result.output
+
+
+def test_drift_reports_a_portal_edit_and_exits_1(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    workspace.deploy()
+    assert _run("drift", "--root", str(workspace.root)).exit_code == 0
+    # someone edits the rule in the portal (a PUT with the real SDK client, as the portal's API call)
+    ops = workspace.clients.sentinel.alert_rules
+    rule = ops.get(workspace.target.resource_group, workspace.target.workspace, RULE_SCHEDULED).as_dict()
+    rule["properties"]["enabled"] = False
+    rule["properties"]["queryPeriod"] = "P2D"
+    ops.create_or_update(workspace.target.resource_group, workspace.target.workspace, RULE_SCHEDULED,
+                         {"kind": rule["kind"], "properties": rule["properties"]})
+    result = _run("drift", "--root", str(workspace.root))
+    assert result.exit_code == 1
+    assert f"~ update    AnalyticsRule {RULE_SCHEDULED}" in result.output
+    assert "properties.enabled: false -> true" in result.output
+    assert 'properties.queryPeriod: "P2D" -> "P1D"' in result.output
+    assert "drift: 1 item(s) differ from the repository" in result.output
+
+
+def test_export_round_trips_through_the_loader(workspace: Workspace, cli_env: dict[str, str], tmp_path: Path) -> None:
+    workspace.deploy()
+    out = tmp_path / "exported"
+    result = _run("export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "rules/SecurityEvent/FailedLogonBurstOnAWindowsEC2Host.yaml").is_file()
+    assert (out / "rules/AWSCloudTrail/RootConsoleSignIn.yaml").is_file()
+    exported = {rule.id: rule for rule in load_repository(out).rules}
+    original = {rule.id: rule for rule in workspace.repo().rules}
+    assert exported.keys() == original.keys()
+    for rule_id, rule in original.items():
+        assert canonical(rule_body(exported[rule_id])) == canonical(rule_body(rule))
+    again = _run("export", "--out", str(out))
+    assert "skipped" in again.output and "exported 0 rule(s)" in again.output
+
+
+def test_package_command_writes_dist(workspace: Workspace, tmp_path: Path) -> None:
+    result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"), "--source", "my-repo")
+    assert result.exit_code == 0, result.output
+    assert "DCR collects Security EventIDs 4625, 4697, 4698, 4771" in result.output
+    assert (tmp_path / "dist/azuredeploy.json").is_file()
+
+
+def test_package_command_reports_bad_content_without_a_traceback(workspace: Workspace, tmp_path: Path) -> None:
+    (workspace.root / "rules/AWSCloudTrail/Broken.yaml").write_text("id: [unclosed\n")
+    result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"))
+    assert result.exit_code == 1
+    assert "Broken.yaml:2:1: error:" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "dist").exists()
