@@ -1,0 +1,72 @@
+"""`detections query`, `smoke` and `backtest` against a workspace: the emulator, through the real
+LogsQueryClient, selected by the variables `detections emulate` prints."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from detections.live.remote import RemoteWorkspace
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def trail(emulator):
+    emulator.data.add_rows("AWSCloudTrail", [
+        {"TimeGenerated": NOW - timedelta(minutes=5), "EventName": "ConsoleLogin", "SourceIpAddress": "198.51.100.7"},
+        {"TimeGenerated": NOW - timedelta(days=2), "EventName": "StopLogging", "SourceIpAddress": "203.0.113.9"},
+    ])
+    return emulator
+
+
+def test_query_uses_the_emulator_from_the_environment(cli, trail, emulator_env):
+    result = cli("query", "AWSCloudTrail | project EventName", "--format", "json", env=emulator_env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"EventName": "ConsoleLogin"}]  # default timespan 1d
+    result = cli("query", "AWSCloudTrail | count", "--timespan", "3d", "--format", "csv", env=emulator_env)
+    assert result.output.splitlines() == ["Count", "2"]
+
+
+def test_query_errors_are_clear(cli, trail, emulator_env):
+    unknown = cli("query", "print 1", "--workspace-id", "00000000-0000-0000-0000-000000000000", env=emulator_env)
+    assert unknown.exit_code == 1 and "unknown workspace" in unknown.output
+    bad = cli("query", "AWSCloudTrail | project Nope", env=emulator_env)
+    assert bad.exit_code == 1 and "Nope" in bad.output
+    for result in (unknown, bad):
+        assert "Traceback" not in result.output and "emulator-token" not in result.output
+
+
+def test_remote_workspace_waits_out_throttling(trail, monkeypatch):
+    for key, value in trail.environment().items():
+        monkeypatch.setenv(key, value)
+    trail.faults.throttle("query", count=2, retry_after=0.05)
+    result = RemoteWorkspace(trail.workspace_id).run("AWSCloudTrail | count")
+    assert result.rows == [[2]]
+    assert [r.status for r in trail.requests] == [429, 429, 200]
+
+
+GOOD = "AWSCloudTrail\n| where EventName == 'ConsoleLogin'\n| project TimeGenerated, SourceIpAddress"
+BAD = "AWSCloudTrail\n| project TimeGenerated, SourceIpAddress, NoSuchColumn"
+
+
+def test_smoke_reports_the_rule_whose_query_fails(cli, trail, emulator_env, write_rule):
+    write_rule("Good", "6f9e3c1a-0d7b-4c55-9a43-1e2f3a4b5c6d", GOOD)
+    root = write_rule("Broken", "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", BAD)
+    result = cli("smoke", "--root", str(root), "--format", "json", env=emulator_env)
+    assert result.exit_code == 1
+    report = {item["name"]: item for item in json.loads(result.output)}
+    assert report["Good"]["ok"] and report["Good"]["rows"] == 1
+    assert not report["Broken"]["ok"] and "NoSuchColumn" in report["Broken"]["error"]
+    table = cli("smoke", "--root", str(root), env=emulator_env)
+    assert "FAIL" in table.output and "1 of 2 queries ran; 1 failed" in table.output
+
+
+def test_smoke_passes_offline_over_local_files(cli, write_rule, tmp_path):
+    root = write_rule("Good", "6f9e3c1a-0d7b-4c55-9a43-1e2f3a4b5c6d", GOOD)
+    (tmp_path / "rows.json").write_text("[]")
+    result = cli("smoke", "--root", str(root), "--table", f"AWSCloudTrail={tmp_path / 'rows.json'}")
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 queries ran; 0 failed" in result.output
