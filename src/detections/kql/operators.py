@@ -323,7 +323,7 @@ def _comparable(left: KType, right: KType) -> bool:
     if left is Y and right is Y:
         return True
     if Y in (left, right):
-        return (right if left is Y else left) in ORDERED_NUMERIC
+        return (right if left is Y else left) in NUMERIC
     if left in ORDERED_NUMERIC and right in ORDERED_NUMERIC:
         return True
     return left is right and left in (D, T)

@@ -311,18 +311,19 @@ def to_datetime(value: Any) -> datetime | None:
 
 _CLOCK_TIMESPAN = re.compile(r"^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?$")
 _UNIT_TIMESPAN = re.compile(r"^(-)?(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)$", re.IGNORECASE)
-TIMESPAN_UNITS: dict[str, timedelta] = {}
-for _names, _unit in (
-    (("d", "day", "days"), timedelta(days=1)),
-    (("h", "hr", "hrs", "hour", "hours"), timedelta(hours=1)),
-    (("m", "min", "minute", "minutes"), timedelta(minutes=1)),
-    (("s", "sec", "second", "seconds"), timedelta(seconds=1)),
-    (("ms", "milli", "millis", "millisecond", "milliseconds"), timedelta(milliseconds=1)),
-    (("microsecond", "microseconds"), timedelta(microseconds=1)),
-    (("tick", "ticks"), timedelta(microseconds=0.1)),
+# Microseconds per KQL timespan unit (a tick is 0.1 us, below our resolution unless scaled up).
+TIMESPAN_UNITS: dict[str, float] = {}
+for _names, _micros in (
+    (("d", "day", "days"), 86_400e6),
+    (("h", "hr", "hrs", "hour", "hours"), 3_600e6),
+    (("m", "min", "minute", "minutes"), 60e6),
+    (("s", "sec", "second", "seconds"), 1e6),
+    (("ms", "milli", "millis", "millisecond", "milliseconds"), 1e3),
+    (("microsecond", "microseconds"), 1.0),
+    (("tick", "ticks"), 0.1),
 ):
     for _name in _names:
-        TIMESPAN_UNITS[_name] = _unit
+        TIMESPAN_UNITS[_name] = _micros
 
 
 def parse_timespan(text: str) -> timedelta | None:
@@ -339,10 +340,10 @@ def parse_timespan(text: str) -> timedelta | None:
     match = _UNIT_TIMESPAN.match(text)
     if match:
         sign, amount, unit = match.groups()
-        size = TIMESPAN_UNITS.get(unit.lower())
-        if size is None:
+        micros = TIMESPAN_UNITS.get(unit.lower())
+        if micros is None:
             return None
-        value = size * float(amount)
+        value = timedelta(microseconds=micros * float(amount))
         return -value if sign else value
     return None
 
