@@ -25,6 +25,7 @@ def test_passing_library(tmp_path):
     assert code == 0, out
     assert "3 passed, 0 failed, 0 errors" in out
     assert "CloudTrail logging stopped" in out and "fires on StopLogging" in out
+    assert "1 rows" in out  # the hunting case shows its row count
 
 
 def test_failure_shows_a_diff_and_exits_1(tmp_path):

@@ -30,6 +30,14 @@ def counts(results: list[CaseResult]) -> Counter[str]:
     return Counter(r.status for r in results)
 
 
+def _alert_counts(result: CaseResult) -> str:
+    """Alert count, per run for a timeline (`0 1 1 0`); hunting queries show their row count."""
+    runs = result.outcome.runs if result.outcome else []
+    if result.content_kind == "hunting":
+        return f"{sum(len(run.rows) for run in runs)} rows"
+    return " ".join(str(len(run.alerts)) for run in runs)
+
+
 def human(console: Console, results: list[CaseResult], policy: list[Diagnostic], seconds: float) -> None:
     table = Table(title="Rule tests", show_lines=False, expand=False)
     table.add_column("Result")
@@ -38,7 +46,7 @@ def human(console: Console, results: list[CaseResult], policy: list[Diagnostic],
     table.add_column("Alerts", justify="right")
     table.add_column("ms", justify="right")
     for r in results:
-        alerts = "" if r.outcome is None else str(len(r.outcome.alerts))
+        alerts = "" if r.outcome is None else _alert_counts(r)
         table.add_row(Text(r.status.upper(), style=_STYLE[r.status]), r.content or str(r.path), r.case, alerts, f"{r.seconds * 1000:.0f}")
     console.print(table)
     for r in results:

@@ -40,6 +40,7 @@ class CaseResult:
     mismatches: list[Mismatch] = field(default_factory=list)
     error: Diagnostic | None = None
     outcome: Outcome | None = None
+    content_kind: Literal["rule", "hunting"] = "rule"
 
     @property
     def test_id(self) -> str:
@@ -102,7 +103,9 @@ def run_case(content: Content, fixture: FixtureFile, case: Case) -> CaseResult:
         return CaseResult(fixture.path, content.name, case.name, "error", time.perf_counter() - started, error=error)
     mismatches = check(case.expect, outcome, case.now, hunting=isinstance(content, HuntingQuery))
     status: Status = "failed" if mismatches else "passed"
-    return CaseResult(fixture.path, content.name, case.name, status, time.perf_counter() - started, mismatches, outcome=outcome)
+    kind: Literal["rule", "hunting"] = "hunting" if isinstance(content, HuntingQuery) else "rule"
+    return CaseResult(fixture.path, content.name, case.name, status, time.perf_counter() - started, mismatches,
+                      outcome=outcome, content_kind=kind)
 
 
 def query_position(content: Content, line: int | None, column: int | None) -> Location:
