@@ -193,3 +193,12 @@ def test_every_check_has_unique_code_and_documentation():
 def test_warning_checks_are_warnings():
     severities = {check.code: check.severity for check in CHECKS}
     assert severities["DET120"] == Severity.WARNING and severities["DET200"] == Severity.ERROR
+
+
+def test_every_code_is_documented():
+    from pathlib import Path
+
+    from detections.validate.codes import catalogue
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text()
+    assert [code for code in catalogue() if f"| {code} |" not in docs] == []
