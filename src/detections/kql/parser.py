@@ -800,7 +800,8 @@ class Parser:
             value = self.parse_dynamic_value()
             self.expect_close(")", opener, token.start)
             return A.Literal(value, KType.DYNAMIC, span=self.span(token.start))
-        if word == "typeof":
+        if word == "typeof" and self.peek(2).kind == IDENT and self.peek(2).value in TYPE_NAMES \
+                and self.peek(3).is_op(")"):
             self.advance()
             opener = self.advance()
             ktype = self.parse_type()
@@ -1142,9 +1143,11 @@ _SOURCES["evaluate"] = _evaluate
 @_operator("where", "filter")
 def _where(p: Parser, start: Token) -> A.Where:
     predicate = p.parse_expression()
-    if p.at_op("="):  # Kusto parses this and rejects it when binding: report it the same way
+    if p.at_op("="):  # Kusto parses `A = 1` here and rejects it when binding: report it the same way
+        equals = p.advance()
+        p.parse_expression()
         raise KqlSemanticError.at("'=' does not compare values: use '==' (or '=~' to ignore case)", p.text,
-                                  (p.tok.start, p.tok.end))
+                                  (equals.start, equals.end))
     return A.Where(predicate, span=p.span(start.start))
 
 
@@ -1332,8 +1335,9 @@ def _parse_operator_node(p: Parser, start: Token, node_type: type[A.Parse]) -> A
             parts.append(A.ParseColumn(name.name, ktype, span=p.span(name.span[0])))
         else:
             raise p.expected("a string, '*' or a column name in the parse pattern")
-    if not parts:
-        raise p.expected("a pattern after 'with'")
+    if not parts:  # Kusto parses this and reports it when binding
+        raise KqlSemanticError.at(f"expected a pattern after 'with' but found {p.describe(p.tok)}", p.text,
+                                  (p.tok.start, p.tok.end))
     return node_type(source, tuple(parts), kind, flags, span=p.span(start.start))
 
 
