@@ -24,7 +24,7 @@ def test(paths: tuple[Path, ...], root: Path, keyword: str | None, junit: Path |
     """Run rule tests (fixtures/**/*.tests.yaml, or the given files/folders); exit 1 on any failure."""
     from detections.content import load_repository
     from detections.ruletest import report
-    from detections.ruletest.runner import fixture_files, run_fixture
+    from detections.ruletest.runner import fixture_files, run_all
     from detections.ruletest.runner import min_cases as policy_check
 
     out = Console(soft_wrap=True)
@@ -39,14 +39,11 @@ def test(paths: tuple[Path, ...], root: Path, keyword: str | None, junit: Path |
     if load_problems and fmt == "human":
         err.print(f"[yellow]{len(load_problems)} content problem(s): their rules cannot be tested "
                   "(run `detections validate`)[/]; first: " + str(load_problems[0]), highlight=False)
-    results = []
     with Progress(TextColumn("testing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   console=err, transient=True, disable=fmt != "human") as progress:
         task = progress.add_task("", total=len(files))
-        for path in files:
-            progress.update(task, description=path.name)
-            results.extend(run_fixture(repository, path, keyword))
-            progress.advance(task)
+        results = run_all(repository, files, keyword,
+                          progress=lambda path: progress.update(task, advance=1, description=path.name))
     if not results:
         err.print(f"[red]no case matches -k {keyword!r}")
         sys.exit(1)

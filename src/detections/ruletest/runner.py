@@ -42,10 +42,6 @@ class CaseResult:
     outcome: Outcome | None = None
     content_kind: Literal["rule", "hunting"] = "rule"
 
-    @property
-    def test_id(self) -> str:
-        return f"{self.path}::{self.case}"
-
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:
     """`*.tests.yaml` files named or found under the given paths, sorted, without duplicates."""
