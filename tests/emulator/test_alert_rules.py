@@ -163,3 +163,29 @@ def test_front_door_checks_token_api_version_and_scope(sentinel, emulator):
 def test_seeded_item_is_listed_like_any_other(sentinel, emulator):
     emulator.seed(ALERT_RULES, "foreign", {"kind": "Scheduled", "properties": scheduled().properties.as_dict()})
     assert [r.name for r in sentinel.alert_rules.list(emulator.resource_group, emulator.workspace_name)] == ["foreign"]
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    ({"query": "AWSCloudTrial | take 1"}, "Failed to run the analytics rule query"),
+    ({"query": "AWSCloudTrail | project EventName", "entity_mappings": [EntityMapping(
+        entity_type="IP", field_mappings=[FieldMapping(identifier="Address", column_name="SourceIpAddress")])]},
+     "entityMappings[0].fieldMappings[0].columnName: column 'SourceIpAddress' is not in the query results"),
+    ({"query": "AWSCloudTrail | project EventName", "custom_details": {"Ip": "SourceIpAddress"}},
+     "customDetails.Ip"),
+])
+def test_query_and_mapped_columns_are_checked_against_the_workspace(sentinel, emulator, overrides, fragment):
+    with pytest.raises(HttpResponseError) as info:
+        put(sentinel, emulator, "bad", scheduled(**overrides))
+    assert info.value.status_code == 400 and fragment in info.value.error.message
+
+
+def test_override_placeholders_and_custom_tables_of_the_workspace(sentinel, emulator):
+    from azure.mgmt.securityinsight.models import AlertDetailsOverride
+
+    rule = scheduled(query="AWSCloudTrail | project EventName",
+                     alert_details_override=AlertDetailsOverride(alert_display_name_format="{{EventName}} by {{Who}}"))
+    with pytest.raises(HttpResponseError) as info:
+        put(sentinel, emulator, "r", rule)
+    assert "column 'Who' is not in the query results" in info.value.error.message
+    emulator.data.add_rows("Custom_CL", [{"Who": "eve", "TimeGenerated": "2026-01-01T00:00:00Z"}])
+    assert put(sentinel, emulator, "r", scheduled(query="Custom_CL | project Who", custom_details={"Who": "Who"})).name == "r"
