@@ -86,3 +86,14 @@ def _refs(node):
     elif isinstance(node, list):
         for value in node:
             yield from _refs(value)
+
+
+def test_dot_means_the_content_folders_only(repo):
+    repo.rule()
+    repo.write(".github/workflows/pull-request.yaml", "on: [pull_request]\n")
+    repo.write("fixtures/AWSCloudTrail/Rule.tests.yaml", "rule: x\ncases: []\n")
+    repo.write("docs/notes/other.yaml", "- a list\n")
+    result = _run(repo, ".")
+    assert result.exit_code == 0, result.output
+    assert "in 1 file" in result.output
+    assert _run(repo, "rules").exit_code == 0

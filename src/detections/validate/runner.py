@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from detections.content.loader import content_files, load_files
+from detections.content.loader import FOLDER_LOADERS, content_files, load_files
 from detections.content.model import Location
 from detections.diagnostics import Diagnostic
 from detections.validate.base import Context, RepositoryCheck
@@ -28,9 +28,11 @@ def find_root(start: Path) -> Path | None:
 def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")
-                                and not p.name.endswith(".tests.yaml") and p.is_file()))
+        if path.is_dir() and (path / "rules").is_dir():  # a repository root: its content folders only
+            files.extend(content_files(path))
+        elif path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.is_file()
+                                and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents)))
         elif path.is_file():
             files.append(path)
         else:
