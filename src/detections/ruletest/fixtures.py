@@ -27,8 +27,6 @@ from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
 from detections.ruletest.yamlread import read_fixture_yaml
 from detections.tables import TABLES
 
-FIXTURE_SUFFIX = ".tests.yaml"
-
 # Diagnostic codes of rule tests (documented in docs/rule-tests.md).
 BAD_FIXTURE = "DET600"
 UNKNOWN_CONTENT = "DET601"

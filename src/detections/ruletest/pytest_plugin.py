@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-SUFFIX = ".tests.yaml"
+from detections.ruletest import FIXTURE_SUFFIX
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,7 +34,7 @@ def _content_root(path: Path, config: pytest.Config) -> tuple[Path, bool]:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if not file_path.name.endswith(SUFFIX):
+    if not file_path.name.endswith(FIXTURE_SUFFIX):
         return None
     config = parent.config
     root, in_fixtures = _content_root(file_path, config)

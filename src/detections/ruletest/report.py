@@ -74,7 +74,8 @@ def as_json(results: list[CaseResult], policy: list[Diagnostic], seconds: float)
                                 "seconds": round(r.seconds, 4)}
         if r.outcome is not None:
             item["runs"] = [{"time": text(run.time), "rows": len(run.rows), "fired": run.fired,
-                             "alerts": [a.summary() for a in run.alerts]} for run in r.outcome.runs]
+                             "alerts": [a.summary() for a in run.alerts], "warnings": run.warnings}
+                            for run in r.outcome.runs]
         if r.mismatches:
             item["mismatches"] = [{"what": m.what, "expected": m.expected, "actual": m.actual} for m in r.mismatches]
         if r.error is not None:

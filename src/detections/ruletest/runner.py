@@ -14,9 +14,9 @@ from typing import Literal
 
 from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository
 from detections.diagnostics import ContentError, Diagnostic
+from detections.ruletest import FIXTURE_SUFFIX
 from detections.ruletest.expect import Mismatch, check
 from detections.ruletest.fixtures import (
-    FIXTURE_SUFFIX,
     MIN_CASES,
     QUERY_FAILED,
     UNKNOWN_CONTENT,
