@@ -234,3 +234,11 @@ def test_loading_a_library_is_fast(tmp_path):
     elapsed = time.perf_counter() - started
     assert len(repository.rules) == 100
     assert elapsed < 2.0, f"loading 100 rules took {elapsed:.2f}s"
+
+
+def test_scalars_become_json_values():
+    from detections.content.yamlio import parse_yaml
+
+    document, _ = parse_yaml("a: &x true\nb: *x\nc: 0x10\nd: 2024-01-01\ne: !tag v\nf: 1.50\ng: yes\n", Path("x.yaml"))
+    assert document == {"a": True, "b": True, "c": 16, "d": "2024-01-01", "e": "v", "f": 1.5, "g": "yes"}
+    assert [type(v) for v in document.values()] == [bool, bool, int, str, str, float, str]

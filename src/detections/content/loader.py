@@ -9,6 +9,7 @@ live in detections.validate and run on the models.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def _override(raw: dict[str, Any]) -> AlertDetailsOverride | None:
     )
 
 
-def _duration(raw: dict[str, Any], key: str, source: SourceMap):
+def _duration(raw: dict[str, Any], key: str, source: SourceMap) -> timedelta | None:
     text = raw.get(key)
     if text is None:
         return None

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from detections.content.model import Location, SourceMap
 from detections.diagnostics import ContentError, Diagnostic
@@ -121,7 +122,7 @@ def plain_scalar(value: Any) -> Any:
     """A ruamel scalar as the JSON-compatible value YAML-to-JSON conversion (as Sentinel does it) gives."""
     if value is None or type(value) in (str, int, float, bool):
         return value
-    if isinstance(value, bool):
+    if isinstance(value, bool | ScalarBoolean):  # ScalarBoolean (anchored true/false) subclasses int
         return bool(value)
     if isinstance(value, str):
         return str(value)
