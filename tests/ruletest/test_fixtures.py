@@ -100,6 +100,7 @@ def test_structure_errors(tmp_path):
     assert "alerts_per_run needs a timeline" in error(tmp_path, GOOD.replace("    timeline: {runs: 2}\n", "")).message
     assert "must list 2 numbers" in error(tmp_path, GOOD.replace("[0, 1]", "[0]")).message
     assert "two cases are named 'fires'" in error(tmp_path, GOOD.replace("name: quiet", "name: fires")).message
+    assert "expect checks nothing" in error(tmp_path, GOOD.replace("{fires: false}", "{ordered: true}")).message
     assert "alerts must be a number" in error(tmp_path, GOOD.replace("{fires: false}", "{alerts: many}")).message
 
 

@@ -135,6 +135,8 @@ def _case(reader: _Reader, raw: Any, where: KeyPath, watchlists: dict[str, Rows]
 
 def _expect(reader: _Reader, raw: Any, where: KeyPath, runs: int | None) -> Expectation:
     data = reader.mapping(raw, where, _EXPECT, (), "expect")
+    if all(data.get(key) is None for key in _EXPECT if key != "ordered"):
+        raise reader.fail(where, "expect checks nothing", "state at least `fires: true` or `fires: false` (see docs/fixtures.md)")
     if data.get("alert") is not None:
         reader.mapping(data["alert"], (*where, "alert"), _ALERT, (), "expect.alert")
     for index, entity in enumerate(data.get("entities") or []):
