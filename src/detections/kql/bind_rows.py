@@ -58,8 +58,9 @@ def bind_mv_apply(binder: Binder, node: ast.MvApply, op: Op, env: Env) -> Op:
     return MvApply(op, expand, picks, holder, body)
 
 
-# Capture regexes for typed parse columns in kind=regex; simple/relaxed use non-greedy text.
-_REGEX_CAPTURE = {KType.INT: r"(-?\d+)", KType.LONG: r"(-?\d+)", KType.REAL: r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"}
+# Typed captures in simple and regex parsing: a value that does not have the column's type
+# fails the whole match (relaxed parsing captures text and lets only that column be null).
+_TYPED_CAPTURE = {KType.INT: r"(-?\d+)", KType.LONG: r"(-?\d+)", KType.REAL: r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"}
 
 
 def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
@@ -73,13 +74,13 @@ def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
         last = position == len(parts) - 1
         if isinstance(part, ast.Literal):
             text = str(part.value)
-            pieces.append(text if node.kind == "regex" else re.escape(text))
+            pieces.append(compile_regex(text).pattern if node.kind == "regex" else re.escape(text))
         elif isinstance(part, ast.Star):
             pieces.append(".*" if last else ".*?")
         else:
             ktype = part.ktype or KType.STRING
-            if node.kind == "regex" and ktype in _REGEX_CAPTURE:
-                pieces.append(_REGEX_CAPTURE[ktype])
+            if node.kind != "relaxed" and ktype in _TYPED_CAPTURE:
+                pieces.append(_TYPED_CAPTURE[ktype])
             else:
                 pieces.append("(.*)" if last else "(.*?)")
             at = next((i for i, (n, _) in enumerate(columns) if n == part.name), None)
@@ -90,23 +91,17 @@ def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
                 columns[at] = (part.name, ktype)
             targets.append(at)
             converts.append(converter(ktype))
-    patterns = _parse_patterns(binder, node, pieces)
-    return Parse(op, columns, source.fn, patterns, targets, converts, isinstance(node, ast.ParseWhere))
-
-
-def _parse_patterns(binder: Binder, node: ast.Parse, pieces: list[str]) -> list[re.Pattern[str]]:
-    """The full pattern, then (kind=relaxed) every shorter prefix, longest first."""
-    count = len(pieces) if node.kind != "relaxed" else 1
-    texts = ["".join(pieces[:end]) for end in range(len(pieces), count - 1 if node.kind != "relaxed" else 0, -1)]
-    flags = 0
+    flags = re.DOTALL
     for flag in node.flags or "":
         flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}.get(flag, 0)
+    text = "".join(pieces)
+    if "U" in (node.flags or ""):
+        text = re.sub(r"(?<!\\)(\*|\+)(?!\?)", r"\1?", text)
     try:
-        if node.kind == "regex":
-            return [re.compile(compile_regex(text).pattern, flags | re.ASCII) for text in texts]
-        return [re.compile(text, flags | re.DOTALL) for text in texts]
+        pattern = re.compile(text, flags)
     except (RegexError, re.error) as exc:
         raise binder.error(node, f"invalid parse pattern: {exc}") from None
+    return Parse(op, columns, source.fn, pattern, targets, converts, isinstance(node, ast.ParseWhere))
 
 
 def bind_evaluate(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Op | _Rest:
@@ -154,14 +149,16 @@ def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
         rows = op.run(rt)
         bags = [bag.fn(r) for r in rows]
         if declared is not None:
-            extra = declared
-        else:
-            names: dict[str, None] = {}
-            for value in bags:
-                if type(value) is dict:
-                    names.update(dict.fromkeys(f"{prefix or ''}{k}" for k in value))
-            taken = {op.columns[i][0] for i in kept}
-            extra = [(n, KType.DYNAMIC) for n in names if n not in taken]
+            index = op.index()
+            out = [tuple(r[index[n]] if n in index else (value.get(n) if type(value) is dict else None)
+                         for n, _ in declared) for r, value in zip(rows, bags, strict=True)]
+            return declared, out
+        names: dict[str, None] = {}
+        for value in bags:
+            if type(value) is dict:
+                names.update(dict.fromkeys(f"{prefix or ''}{k}" for k in value))
+        taken = {op.columns[i][0] for i in kept}
+        extra = [(n, KType.DYNAMIC) for n in names if n not in taken]
         base = [op.columns[i] for i in kept]
         width = len(prefix or "")
         out = []
@@ -170,7 +167,7 @@ def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
             out.append(tuple(r[i] for i in kept) + tuple(value.get(n[width:]) for n, _ in extra))
         return base + extra, out
 
-    static = Source([op.columns[i] for i in kept] + (declared or []), [], "bag_unpack")
+    static = Source(declared or [op.columns[i] for i in kept], [], "bag_unpack")
 
     def finish(b: Binder, rest: tuple, env2: Env) -> Op:
         return LateBound(b, produce, rest, env2, static)

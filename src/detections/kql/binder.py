@@ -119,6 +119,9 @@ class Binder:
         return fallback
 
     def unknown_name(self, node: ast.Name, scope: Scope) -> CExpr:
+        if scope.aggregates is not None and node.name in scope.aggregates.input_scope.index:
+            message = f"summarize: column '{node.name}' must be inside an aggregate function (or listed after `by`)"
+            return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
         hint = _near(node.name, [n for n, _ in scope.columns])
         return self._soft(self.error(node, f"unknown column or variable '{node.name}'{hint}"),
                           constant(None, KType.UNKNOWN, node.name))

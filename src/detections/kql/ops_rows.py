@@ -106,9 +106,9 @@ class Parse(Op):
 
     label = "parse"
 
-    def __init__(self, source: Op, columns: list[Column], text: RowFn, patterns: list[re.Pattern[str]],
+    def __init__(self, source: Op, columns: list[Column], text: RowFn, pattern: re.Pattern[str],
                  targets: list[int], converts: list[Callable[[Any], Any]], drop_unmatched: bool) -> None:
-        self.source, self.columns, self.text, self.patterns = source, columns, text, patterns
+        self.source, self.columns, self.text, self.pattern = source, columns, text, pattern
         self.targets, self.converts, self.drop_unmatched = targets, converts, drop_unmatched
         self.label = "parse-where" if drop_unmatched else "parse"
 
@@ -123,11 +123,7 @@ class Parse(Op):
             row = list(r) + nulls[len(r):width]
             for target in targets:
                 row[target] = nulls[target]
-            match = None
-            for pattern in self.patterns:  # relaxed parsing tries shorter prefixes of the pattern
-                match = pattern.match(text)
-                if match:
-                    break
+            match = self.pattern.match(text)
             if match is None:
                 if self.drop_unmatched:
                     continue
@@ -135,8 +131,6 @@ class Parse(Op):
                 continue
             failed = False
             for group, (target, convert) in enumerate(zip(targets, converts, strict=True), start=1):
-                if group > match.re.groups:
-                    break
                 captured = match.group(group)
                 value = None if captured is None else convert(captured)
                 if value is None:

@@ -1,0 +1,67 @@
+"""mv-expand, mv-apply, parse/parse-where (simple, regex, relaxed) and evaluate bag_unpack."""
+
+import pytest
+
+from detections.kql import KqlSemanticError, bind, run_query
+
+DATA = {"T": [{"Id": 1, "Tags": ["a", "b"], "Props": {"x": 1, "y": "s"}, "Msg": "user=alice id=42 ok"}]}
+SCHEMA = {"T": {"Id": "long", "Tags": "dynamic", "Props": "dynamic", "Msg": "string"}}
+
+
+def run(query):
+    return run_query(query, DATA, schemas=SCHEMA)
+
+
+def test_mv_expand_arrays_in_parallel_with_index_and_limit():
+    result = run("T | extend N = dynamic([1, 2, 3]) | mv-expand with_itemindex=i Tags, N to typeof(long) limit 3"
+                 " | project Tags, N, i")
+    assert result.rows == [("a", 1, 0), ("b", 2, 1), (None, 3, 2)]
+    assert run("T | mv-expand Tags limit 1 | project Tags").rows == [("a",)]
+
+
+def test_mv_expand_bag_gives_one_property_per_row():
+    assert run("T | mv-expand Props | project Props").rows == [({"x": 1},), ({"y": "s"},)]
+    array_form = run("T | mv-expand bagexpansion=array Props | project Props")
+    assert array_form.rows == [(["x", 1],), (["y", "s"],)]
+
+
+def test_mv_expand_to_typeof_sets_the_column_type():
+    assert bind("T | mv-expand Tags to typeof(string)", SCHEMA)[1] == ("Tags", "string")
+
+
+def test_mv_apply_runs_the_subquery_per_row():
+    result = run("T | mv-apply t = Tags to typeof(string) on (where t == 'b' | extend u = toupper(t)) | project Id, t, u")
+    assert result.rows == [(1, "b", "B")]
+    counted = run("T | mv-apply Tags on (summarize n = count()) | project Id, n")
+    assert counted.rows == [(1, 2)]
+
+
+def test_parse_simple_typed_and_star():
+    result = run("T | parse Msg with 'user=' User ' id=' Num:long * | project User, Num")
+    assert result.rows == [("alice", 42)]
+
+
+def test_parse_regex_and_relaxed():
+    assert run(r"T | parse kind=regex Msg with 'user=' User:string ' id=' Num:long | project User, Num").rows == [
+        ("alice", 42)]
+    strict = run("T | parse Msg with 'user=' User ' id=' Num:long 'k' | project User, Num")
+    assert strict.rows == [("", None)]  # 42 o is not a long: the whole simple match fails
+    relaxed = run("T | parse kind=relaxed Msg with 'user=' User ' id=' Num:long 'k' | project User, Num")
+    assert relaxed.rows == [("alice", None)]  # relaxed: only the mistyped column is null
+
+
+def test_parse_where_drops_rows_that_do_not_match():
+    assert run("T | parse-where Msg with 'role=' Role | count").rows == [(0,)]
+    assert run("T | parse-where Msg with 'user=' User ' ' * | project User").rows == [("alice",)]
+
+
+def test_bag_unpack_columns_come_from_the_data():
+    result = run("T | evaluate bag_unpack(Props) | project Id, x, y")
+    assert result.rows == [(1, 1, "s")]
+    declared = run("T | evaluate bag_unpack(Props) : (Id:long, Tags:dynamic, Msg:string, x:long, y:string)")
+    assert declared.columns == ["Id", "Tags", "Msg", "x", "y"]
+
+
+def test_mv_expand_of_a_string_is_an_error():
+    with pytest.raises(KqlSemanticError):
+        bind("T | mv-expand Msg", SCHEMA)

@@ -1,0 +1,79 @@
+"""summarize: grouping, aggregates over the registry, expressions over aggregates, multi-column
+aggregates (arg_max/arg_min/take_any/percentiles) and Kusto's output naming."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from detections.kql import KqlSemanticError, bind, run_query
+
+ROWS = [
+    {"User": "alice", "Ip": "1.1.1.1", "Bytes": 10, "When": "2024-05-01T10:05:00Z"},
+    {"User": "alice", "Ip": "2.2.2.2", "Bytes": 30, "When": "2024-05-01T10:45:00Z"},
+    {"User": "bob", "Ip": "1.1.1.1", "Bytes": 5, "When": "2024-05-01T11:10:00Z"},
+]
+SCHEMA = {"T": {"User": "string", "Ip": "string", "Bytes": "long", "When": "datetime"}}
+
+
+def run(query):
+    return run_query(query, {"T": ROWS}, schemas=SCHEMA)
+
+
+def test_group_by_columns_and_bins():
+    result = run("T | summarize n = count(), total = sum(Bytes) by User | sort by User asc")
+    assert result.rows == [("alice", 2, 40), ("bob", 1, 5)]
+    hours = run("T | summarize count() by bin(When, 1h) | sort by When asc")
+    assert hours.columns == ["When", "count_"]
+    assert hours.rows == [(datetime(2024, 5, 1, 10, tzinfo=UTC), 2), (datetime(2024, 5, 1, 11, tzinfo=UTC), 1)]
+
+
+def test_conditional_and_distinct_aggregates():
+    result = run("T | summarize countif(Bytes > 6), dcount(Ip), dcountif(Ip, User == 'alice'), sumif(Bytes, Ip == '1.1.1.1')")
+    assert result.columns == ["countif_", "dcount_Ip", "dcountif_Ip", "sumif_Bytes"]
+    assert result.rows == [(2, 2, 2, 15)]
+
+
+def test_expressions_over_aggregates_take_the_inner_name():
+    result = run("T | summarize x = count() * 2, round(avg(Bytes), 1) by User | sort by User asc")
+    assert result.columns == ["User", "x", "avg_Bytes"]
+    assert result.rows == [("alice", 4, 20.0), ("bob", 2, 5.0)]
+
+
+def test_arg_min_and_named_arg_max():
+    result = run("T | summarize arg_min(Bytes, Ip), Last = arg_max(When, Ip) by User | sort by User asc")
+    assert result.columns == ["User", "Bytes", "Ip", "Last", "Ip1"]
+    assert result.rows[0][:3] == ("alice", 10, "1.1.1.1")
+    assert result.rows[0][4] == "2.2.2.2"
+
+
+def test_take_any_forms():
+    assert run("T | summarize take_any(User)").columns == ["User"]
+    assert run("T | summarize take_any(*)").columns == ["User", "Ip", "Bytes", "When"]
+
+
+def test_percentiles_spread_into_named_columns():
+    result = run("T | summarize percentiles(Bytes, 50, 100), percentile(Bytes, 0)")
+    assert result.columns == ["percentile_Bytes_50", "percentile_Bytes_100", "percentile_Bytes_0"]
+    assert result.rows == [(10, 30, 5)]
+
+
+def test_make_set_make_list_make_bag():
+    result = run("T | summarize make_set(Ip), make_list(Bytes), make_bag(bag_pack(User, Bytes))")
+    ips, sizes, bag = result.rows[0]
+    assert sorted(ips) == ["1.1.1.1", "2.2.2.2"] and sorted(sizes) == [5, 10, 30]
+    assert set(bag) == {"alice", "bob"}
+
+
+def test_summarize_without_aggregates_is_a_distinct():
+    assert sorted(run("T | summarize by User").rows) == [("alice",), ("bob",)]
+
+
+@pytest.mark.parametrize("query,message", [
+    ("T | summarize count() by parse_json(Ip)", "dynamic"),
+    ("T | summarize Bytes", "aggregate"),
+    ("T | extend c = count()", "summarize"),
+])
+def test_summarize_errors(query, message):
+    with pytest.raises(KqlSemanticError) as err:
+        bind(query, SCHEMA)
+    assert message in err.value.message
