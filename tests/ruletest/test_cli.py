@@ -104,3 +104,12 @@ def test_min_cases_reports_content_without_fixtures_only_for_the_whole_library(t
     assert "hunting query 'StopLogging calls' lacks a case that fires (`fires: true`)" in out.replace("\n", " ")
     code, out = run(root, "--min-cases", str(root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml"))
     assert code == 0, out
+
+
+def test_alert_expectations_on_a_hunting_query_are_an_error(tmp_path):
+    root = make_repo(tmp_path)
+    hunt = root / "fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml"
+    hunt.write_text(hunt.read_text().replace("{fires: true,", "{fires: true, alerts: 1,"))
+    code, out = run(root)
+    assert code == 1
+    assert "`alerts` does not apply to a hunting query (it raises no alerts)" in out.replace("\n", " ")

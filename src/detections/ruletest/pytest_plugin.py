@@ -67,12 +67,12 @@ class RuleTestFile(pytest.File):
     def collect(self):  # type: ignore[override]
         from detections.diagnostics import ContentError
         from detections.ruletest.fixtures import load_fixture
-        from detections.ruletest.runner import input_errors, resolve
+        from detections.ruletest.runner import fixture_errors, resolve
 
         try:
             fixture = load_fixture(self.path)
             content = resolve(_repository(self.config, self.root), fixture)
-            problems = input_errors(fixture, content)
+            problems = fixture_errors(fixture, content)
         except ContentError as exc:
             problems = exc.diagnostics
         if problems:

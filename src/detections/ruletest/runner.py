@@ -17,6 +17,7 @@ from detections.diagnostics import ContentError, Diagnostic
 from detections.ruletest import FIXTURE_SUFFIX
 from detections.ruletest.expect import Mismatch, check
 from detections.ruletest.fixtures import (
+    BAD_FIXTURE,
     MIN_CASES,
     QUERY_FAILED,
     UNKNOWN_CONTENT,
@@ -69,11 +70,20 @@ def resolve(repository: Repository, fixture: FixtureFile) -> Content:
     return item
 
 
-def input_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
-    """Records, watchlists and externaldata a case gives but the query never reads: such a case does
-    not test what it claims."""
+_ALERT_CHECKS = ("alerts", "alert", "entities", "details", "alerts_per_run")
+
+
+def fixture_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+    """Problems only visible once the content is known: inputs the query never reads (such a case does
+    not test what it claims) and alert expectations on a hunting query (which raises no alerts)."""
     errors = []
     for index, case in enumerate(fixture.cases):
+        if isinstance(content, HuntingQuery):
+            errors += [
+                Diagnostic(BAD_FIXTURE, f"case {case.name!r}: `{key}` does not apply to a hunting query (it raises no alerts)",
+                           fixture.source.locate("cases", index, "expect", key), hint="use `fires` and `rows`")
+                for key in _ALERT_CHECKS if getattr(case.expect, key) is not None
+            ]
         for kind, name in unused_inputs(content.query, case):
             if kind == "records":
                 where = fixture.source.locate("cases", index, "records")
@@ -132,7 +142,7 @@ def run_fixture(repository: Repository, path: Path, keyword: str | None = None) 
         content = resolve(repository, fixture)
     except ContentError as exc:
         return [_file_error(path, exc.diagnostics)]
-    problems = input_errors(fixture, content)
+    problems = fixture_errors(fixture, content)
     if problems:
         return [_file_error(path, problems)]
     return [run_case(content, fixture, case) for case in fixture.cases if selected(keyword, fixture, case)]
