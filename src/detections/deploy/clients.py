@@ -17,7 +17,7 @@ ARM_ENDPOINT = "https://management.azure.com"
 ARM_ENDPOINT_ENV = "DETECTIONS_ARM_ENDPOINT"
 CA_ENV = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 WORKBOOK_API_VERSION = "2023-06-01"
-# Exponential back-off 1s, 2s, 4s ... capped at 60s, 6 tries; a Retry-After header wins over it.
+# Up to 6 retries of 408/429/5xx, exponential back-off capped at 60 s; a Retry-After header wins.
 RETRY_POLICY: dict[str, Any] = {"retry_total": 6, "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
 
 
