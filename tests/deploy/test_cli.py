@@ -7,9 +7,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from deploy.helpers import HUNTING_SECURITY, RULE_SCHEDULED, Workspace
+from detections.cli import deploy as deploy_cli
 from detections.cli import main
 from detections.content import load_repository
 from detections.deploy.compare import canonical
+from detections.emulator.credential import EMULATOR_TOKEN
 from detections.package.bodies import rule_body
 
 
@@ -36,7 +38,17 @@ def test_deploy_needs_a_confirmation_or_yes(workspace: Workspace, cli_env: dict[
     assert "Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged." in again.output and again.exit_code == 0
 
 
+def test_confirmation_answer_decides(workspace: Workspace, cli_env: dict[str, str], monkeypatch) -> None:
+    monkeypatch.setattr(deploy_cli, "_can_ask", lambda: True)
+    declined = _run("deploy", "--root", str(workspace.root), input="n\n")
+    assert declined.exit_code == 1 and "Apply these changes? [y/N]" in declined.output
+    assert workspace.puts() == []
+    accepted = _run("deploy", "--root", str(workspace.root), input="y\n")
+    assert accepted.exit_code == 0 and "Deployed: 5 created" in accepted.output
+
+
 def test_failed_item_is_named_in_the_summary_and_exit_code(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    workspace.emulator.faults.throttle("*", count=3, retry_after=0.05)  # the CLI's retry policy waits it out
     workspace.emulator.faults.fail("savedSearches", HUNTING_SECURITY, status=400, count=None,
                                    message="Query is invalid.")
     result = _run("deploy", "--root", str(workspace.root), "--yes")
@@ -45,6 +57,7 @@ def test_failed_item_is_named_in_the_summary_and_exit_code(workspace: Workspace,
     assert "NOT deployed (1):" in result.output
     assert f"x create HuntingQuery {HUNTING_SECURITY} New services and scheduled tasks: HTTP 400 BadRequest: " \
            "Query is invalid." in result.output
+    assert EMULATOR_TOKEN not in result.output  # no credentials in the output
 
 
 def test_missing_target_is_a_usage_error(workspace: Workspace, monkeypatch) -> None:

@@ -67,6 +67,11 @@ def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
         sys.exit(1)
 
 
+def _can_ask() -> bool:
+    """Whether a person can answer the confirmation (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def _source(source: str | None, root: Path) -> str:
     from detections.package import default_source
 
@@ -97,7 +102,7 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
     if plan_only or not plan.pending:
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not _can_ask():
             console.print("not applied: no terminal to confirm on; pass --yes to apply or --plan-only", highlight=False)
             sys.exit(1)
         click.confirm("Apply these changes?", abort=True)
