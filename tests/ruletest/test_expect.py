@@ -65,3 +65,12 @@ def test_render_is_a_diff_for_structures_and_one_line_for_scalars():
     assert Mismatch("alerts", 1, 2).render() == "alerts: expected 1, got 2"
     text = Mismatch("alert[0]", {"name": "A", "severity": "High"}, {"name": "B", "severity": "High"}).render()
     assert '-  "name": "A",' in text and '+  "name": "B",' in text and '   "severity": "High"' in text
+
+
+def test_when_nothing_fires_alert_checks_are_not_repeated():
+    e = expect(fires=True, alerts=1, alert={"name": "N"}, entities=[{"type": "IP", "Address": "1.1.1.1"}])
+    quiet = Outcome([Run(NOW, [], [], False, [], window_start=NOW, seen={"AWSCloudTrail": "0 of 2"})])
+    fires, count = check(e, quiet, NOW)
+    assert (fires.what, count.what) == ("fires", "alerts")
+    assert fires.actual["runs"][0]["records in window"] == {"AWSCloudTrail": "0 of 2"}
+    assert fires.render().startswith("fires: expected true, got:\n{")

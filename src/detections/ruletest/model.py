@@ -100,6 +100,19 @@ class Run:
     fired: bool
     alerts: list[Alert]
     warnings: list[str] = field(default_factory=list)
+    window_start: datetime | None = None  # exclusive; None: no lower bound
+    seen: dict[str, str] = field(default_factory=dict)  # table -> "records in the window of records given"
+
+    def explain(self) -> dict[str, Any]:
+        """What this run saw and did, for failure messages (why did it not fire?)."""
+        start = "-inf" if self.window_start is None else self.window_start.isoformat().replace("+00:00", "Z")
+        return {
+            "run": self.time.isoformat().replace("+00:00", "Z"),
+            "window": f"({start}, run]",
+            "records in window": self.seen,
+            "rows": len(self.rows),
+            "alerts": len(self.alerts),
+        }
 
 
 @dataclass

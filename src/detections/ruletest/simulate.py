@@ -78,13 +78,15 @@ def simulate(rule: AnalyticsRule | HuntingQuery, case: Case) -> Outcome:
     previous: datetime | None = None
     for time in run_times(rule, case):
         start, end = window(rule, time, previous)
-        columns, rows, warnings = execute(rule.query, limit(case.tables, start, end), time, case)
+        visible = limit(case.tables, start, end)
+        columns, rows, warnings = execute(rule.query, visible, time, case)
         if isinstance(rule, AnalyticsRule):
             fired = triggered(rule, len(rows))
             alerts = build_alerts(rule, rows) if fired else []
         else:
             fired, alerts = bool(rows), []
-        runs.append(Run(time, columns, rows, fired, alerts, warnings))
+        seen = {name: f"{len(visible[name])} of {len(given)}" for name, given in case.tables.items()}
+        runs.append(Run(time, columns, rows, fired, alerts, warnings, start, seen))
         previous = time
     return Outcome(runs)
 
