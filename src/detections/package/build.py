@@ -66,12 +66,21 @@ def relative(path: Path, root: Path) -> PurePosixPath | None:
         return None
 
 
+def _label(item: Item, root: Path) -> str:
+    rel = relative(item.path, root)
+    return rel.as_posix() if rel else item.path.as_posix()
+
+
 def template_path(item: Item, folder: str, root: Path) -> str:
     """dist path mirrors the content path (rules/AWSCloudTrail/X.yaml -> rules/AWSCloudTrail/X.json)."""
     rel = relative(item.path, root)
     if rel is None or rel.parts[0] != folder:
         return f"{folder}/{item.id}.json"
     return rel.with_suffix(".json").as_posix()
+
+
+def _digests(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
 
 
 def render(repo: Repository, *, source: str, workspace: str, location: str) -> tuple[dict[str, bytes], SecurityEventNeeds]:
@@ -87,12 +96,11 @@ def render(repo: Repository, *, source: str, workspace: str, location: str) -> t
             path = template_path(item, folder, repo.root)
             files[path] = dump_json(templates.template(resources))
             combined.extend(resources)
-            content = relative(item.path, repo.root)
             manifest_items.append({
                 "kind": kind, "id": item.id, "name": item.name, "version": item.version,
-                "content": content.as_posix() if content else item.path.as_posix(), "template": path,
+                "content": _label(item, repo.root), "template": path,
             })
-    needs = security_event_needs([*repo.rules, *repo.hunting], repo.root)
+    needs = security_event_needs((_label(item, repo.root), item.query) for item in [*repo.rules, *repo.hunting])
     extra: dict[str, Any] = {}
     if needs.readers:
         files[DCR_FILE] = dump_json(templates.template([dcr_resource(needs)], templates.DCR_PARAMETER))
@@ -100,7 +108,7 @@ def render(repo: Repository, *, source: str, workspace: str, location: str) -> t
         extra = templates.DCR_PARAMETER
     files[COMBINED] = dump_json(templates.template(combined, extra))
     files[PARAMETERS] = dump_json(templates.parameters_file(workspace, location))
-    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
+    hashes = _digests(files)
     for entry in manifest_items:
         entry["sha256"] = hashes[entry["template"]]
     files[MANIFEST] = dump_json({
@@ -168,5 +176,4 @@ def build_package(
 ) -> PackageResult:
     files, needs = render(repo, source=source or default_source(repo.root), workspace=workspace, location=location)
     write_tree(files, out)
-    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
-    return PackageResult(out=out, files=hashes, needs=needs)
+    return PackageResult(out=out, files=_digests(files), needs=needs)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from detections.content.model import AnalyticsRule, HuntingQuery
 from detections.package.eventids import TABLE, event_id_usage
 
 DCR_API_VERSION = "2022-06-01"
@@ -36,18 +34,17 @@ class SecurityEventNeeds:
         return bool(self.unrestricted)
 
 
-def security_event_needs(items: Iterable[AnalyticsRule | HuntingQuery], root: Path) -> SecurityEventNeeds:
-    """Parse each query with the KQL engine's parser and merge what every SecurityEvent read needs."""
+def security_event_needs(queries: Iterable[tuple[str, str]]) -> SecurityEventNeeds:
+    """Merge what every SecurityEvent read needs; `queries` are (content path, KQL) pairs."""
     from detections.kql import KqlError, parse
 
     needs = SecurityEventNeeds()
     ids: set[int] = set()
-    for item in sorted(items, key=lambda i: str(i.path)):
-        where = _relative(item.path, root)
+    for where, query in sorted(queries):
         try:
-            usage = event_id_usage(parse(item.query))
+            usage = event_id_usage(parse(query))
         except KqlError as exc:
-            if TABLE in item.query:
+            if TABLE in query:
                 needs.readers.append(where)
                 needs.unrestricted.append(f"{where}: query does not parse ({exc}); cannot tell its event IDs")
             continue
@@ -58,13 +55,6 @@ def security_event_needs(items: Iterable[AnalyticsRule | HuntingQuery], root: Pa
         needs.unrestricted.extend(f"{where}: {reason}" for reason in dict.fromkeys(usage.unrestricted))
     needs.event_ids = sorted(ids)
     return needs
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def xpath_queries(needs: SecurityEventNeeds) -> list[str]:
