@@ -123,6 +123,7 @@ _PARTS: dict[str, Callable[[datetime], int]] = {
 }
 
 
+@scalar("datepart", 2, 2, INT, constant_args=(0,))
 @scalar("datetime_part", 2, 2, INT, constant_args=(0,))
 def datetime_part(part: Any, value: Any) -> int | None:
     """One part of a datetime (year, quarter, month, week_of_year (ISO 8601), day, dayofyear, hour, ...);

@@ -93,7 +93,8 @@ def indexof(source: Any, match: Any, start: Any = 0, length: Any = -1, occurrenc
         start = max(0, len(value) + start)
     if start > len(value) or length < -1 or occurrence < 0:
         return None
-    end = len(value) if length == -1 else min(len(value), start + length)
+    # the docs' examples examine length + 1 characters: indexof("abcdefgabcdefg", "cde", 1, 10, 2) == 9
+    end = len(value) if length == -1 else min(len(value), start + length + 1)
     position = start - 1
     for _ in range(max(occurrence, 1)):
         position = value.find(needle, position + 1, end)
