@@ -90,14 +90,14 @@ def smoke(root: Path, workspace_id: str | None, tables: tuple[str, ...], timespa
         results = run_smoke(repo, workspace, start, end)
     failed = [r for r in results if not r.ok]
     if fmt == "json":
-        click.echo(json.dumps([{"kind": r.kind, "id": r.item.id, "name": r.item.name, "path": str(r.item.path),
+        click.echo(json.dumps([{"kind": r.kind, "id": r.item.id, "name": r.item.name, "path": _relative(r.item.path, root),
                                 "ok": r.ok, "rows": r.rows, "error": r.error} for r in results], indent=2))
     else:
         console = Console()
         table = Table("", "kind", "name", "path", "result", header_style="bold")
         for r in results:
             table.add_row(Text("ok", "green") if r.ok else Text("FAIL", "red"), r.kind, Text(r.item.name),
-                          Text(str(r.item.path)), Text(f"{r.rows} row(s)" if r.ok else r.error or ""))
+                          Text(_relative(r.item.path, root)), Text(f"{r.rows} row(s)" if r.ok else r.error or ""))
         console.print(table)
         console.print(f"{len(results) - len(failed)} of {len(results)} queries ran; {len(failed)} failed")
     if failed:
@@ -144,6 +144,13 @@ def backtest(rule: str, root: Path, workspace_id: str | None, tables: tuple[str,
     out = Console()
     out.print(table)
     out.print(f"{result.total_alerts} alert(s) in {days} day(s)")
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _find_rule(repo, wanted: str):
