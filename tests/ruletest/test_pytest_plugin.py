@@ -26,7 +26,7 @@ def test_cases_are_collected_and_failures_are_readable(tmp_path):
     make_repo(tmp_path, FIXTURE.replace("alerts: 1", "alerts: 3"))
     broken = tmp_path / "fixtures" / "AWSCloudTrail" / "Broken.tests.yaml"
     broken.write_text("rule: x\ncases: [{name: a, expect: {fires: maybe}}]\n", encoding="utf-8")
-    outside = tmp_path / "tests" / "data" / "Sample.tests.yaml"
+    outside = tmp_path / "tests" / "fixtures" / "Sample.tests.yaml"  # a fixtures/ folder, but not beside rules/
     outside.parent.mkdir(parents=True)
     outside.write_text(FIXTURE, encoding="utf-8")
     code, out = pytest_run(tmp_path, "fixtures", "tests")

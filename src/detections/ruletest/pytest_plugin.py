@@ -1,10 +1,10 @@
 """pytest plugin (entry point `detections`): every case of a `*.tests.yaml` rule test file is a test item.
 
-Files are collected when they lie under a `fixtures/` folder that pytest walks (e.g. `pytest fixtures`
-or `testpaths = ["tests", "fixtures"]`), or anywhere with `--detections-fixtures` / the ini option
-`detections_fixtures = true`. The content root is the folder holding that `fixtures/` folder
-(else pytest's rootdir); it is loaded once per session. This module imports nothing heavy at start-up,
-since pytest loads it in every run.
+Files are collected when they lie under the `fixtures/` folder of a content repository (beside `rules/`
+or `hunting/`) that pytest walks (e.g. `pytest fixtures` or `testpaths = ["tests", "fixtures"]`), or
+anywhere with `--detections-fixtures` / the ini option `detections_fixtures = true`. The content root is
+the folder holding that `fixtures/` folder (else pytest's rootdir); it is loaded once per session. This
+module imports nothing heavy at start-up, since pytest loads it in every run.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _content_root(path: Path, config: pytest.Config) -> tuple[Path, bool]:
-    """(content root, whether the file is under a fixtures/ folder)."""
+    """(content root, whether the file is under the fixtures/ folder of a content repository, i.e.
+    one beside rules/ or hunting/; test data that merely sits in some fixtures/ folder is not)."""
     for parent in path.parents:
-        if parent.name == "fixtures":
+        if parent.name == "fixtures" and ((parent.parent / "rules").is_dir() or (parent.parent / "hunting").is_dir()):
             return parent.parent, True
     return config.rootpath, False
 
