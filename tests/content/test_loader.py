@@ -242,3 +242,10 @@ def test_scalars_become_json_values():
     document, _ = parse_yaml("a: &x true\nb: *x\nc: 0x10\nd: 2024-01-01\ne: !tag v\nf: 1.50\ng: yes\n", Path("x.yaml"))
     assert document == {"a": True, "b": True, "c": 16, "d": "2024-01-01", "e": "v", "f": 1.5, "g": "yes"}
     assert [type(v) for v in document.values()] == [bool, bool, int, str, str, float, str]
+
+
+def test_crlf_tag_restores_carriage_returns():
+    from detections.content.yamlio import parse_yaml
+
+    document, _ = parse_yaml("q: !crlf |-\n  T\n  | take 1\nr: |\n  x\n", Path("x.yaml"))
+    assert document == {"q": "T\r\n| take 1", "r": "x\n"}

@@ -53,21 +53,25 @@ def test_round_trip_is_lossless_and_readable(tmp_path):
     text, back = _round_trip(tmp_path, NOTEBOOK)
     assert back == NOTEBOOK
     assert "query: |-\n" in text and '| where EventName == "CreateUser" \n' in text
-    assert "lineEndings" not in text
+    assert "!crlf" not in text
 
 
-def test_crlf_workbooks_keep_their_line_endings(tmp_path):
+def test_crlf_strings_become_tagged_blocks(tmp_path):
     crlf = json.loads(json.dumps(NOTEBOOK).replace("\\n", "\\r\\n"))
     text, back = _round_trip(tmp_path, crlf)
     assert back == crlf
-    assert "lineEndings: crlf" in text and "\\r" not in text and "query: |-\n" in text
+    assert "query: !crlf |-\n" in text and "\\r" not in text
 
 
-def test_mixed_line_endings_fall_back_to_exact_strings(tmp_path):
+def test_mixed_workbook_keeps_each_string_exact(tmp_path):
+    """Published workbooks mix CRLF queries with LF markdown; a string with both breaks stays quoted."""
     mixed = json.loads(json.dumps(NOTEBOOK))
-    mixed["items"][0]["content"]["json"] = "one\r\ntwo\nthree\rfour"
+    mixed["items"][2]["content"]["items"][0]["content"]["query"] = QUERY.replace("\n", "\r\n")
+    mixed["items"][3]["content"]["query"] = "one\r\ntwo\nthree\rfour"
     text, back = _round_trip(tmp_path, mixed)
-    assert back == mixed and "lineEndings" not in text
+    assert back == mixed
+    assert "query: !crlf |-\n" in text and "json: |-\n" in text
+    assert '"one\\r\\ntwo\\nthree\\rfour"' in text
 
 
 @pytest.mark.parametrize("wrap", [

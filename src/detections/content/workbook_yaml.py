@@ -3,9 +3,10 @@
 Sentinel stores a workbook as one JSON document ("serializedData": version Notebook/1.0, items, ...)
 whose KQL queries are escaped one-line strings. We author the same document as YAML, with every
 multi-line string as a literal block scalar, so a review diffs KQL. Workbooks saved on Windows use
-CRLF inside their strings; a YAML block scalar cannot hold a carriage return, so such a workbook is
-written with `lineEndings: crlf` and its line breaks restored on export. Strings that fit neither
-form are written as quoted YAML strings, which are exact. Import checks the round trip before writing.
+CRLF inside their strings; a YAML block scalar cannot hold a carriage return, so such a string is
+written as a `!crlf |` block and its line breaks are restored on load. Strings that fit neither form
+(mixed line breaks, control characters) are written as quoted YAML strings, which are exact. Import
+checks the round trip before writing.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from detections.content.yamlio import parse_yaml, yaml_instance
+from detections.content.yamlio import CRLF_TAG, parse_yaml, yaml_instance
 
 NOTEBOOK_VERSION = "Notebook/1.0"
 
@@ -29,11 +31,8 @@ class WorkbookFormatError(ValueError):
 
 
 def template_from_yaml(document: dict[str, Any]) -> dict[str, Any]:
-    """The workbook JSON content of a loaded workbook YAML document (line endings restored)."""
-    template = document["template"]
-    if document.get("lineEndings") == "crlf":
-        return _map_strings(template, lambda s: s.replace("\n", "\r\n"))
-    return _map_strings(template, lambda s: s)
+    """The workbook JSON content of a loaded workbook YAML document (`!crlf` blocks already restored)."""
+    return document["template"]
 
 
 def find_notebook(data: Any) -> dict[str, Any]:
@@ -76,20 +75,16 @@ def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
     except json.JSONDecodeError as exc:
         raise WorkbookFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     notebook = find_notebook(data)
-    crlf = _uses_crlf(notebook)
     document: dict[str, Any] = {
         "id": workbook_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"detections:workbook:{name}")),
         "name": name,
         "description": description or f"{name} workbook.",
         "version": version,
+        "template": _map_strings(notebook, _block),
     }
-    if crlf:
-        document["lineEndings"] = "crlf"
-    readable = _map_strings(notebook, (lambda s: s.replace("\r\n", "\n")) if crlf else (lambda s: s))
-    document["template"] = _map_strings(readable, _block)
     text = _dump(document)
     if _reload_template(text) != notebook:  # a string YAML blocks cannot hold: fall back to quoting
-        document["template"] = readable
+        document["template"] = notebook
         text = _dump(document)
         if _reload_template(text) != notebook:
             raise WorkbookFormatError("the workbook does not survive a YAML round trip; please report it")
@@ -112,34 +107,21 @@ def _dump(document: dict[str, Any]) -> str:
     return stream.getvalue()
 
 
-def _uses_crlf(notebook: dict[str, Any]) -> bool:
-    """True when every multi-line string uses CRLF only (so the line breaks can be restored exactly)."""
-    multiline = [s for s in _strings(notebook) if "\n" in s or "\r" in s]
-    return bool(multiline) and all(
-        s.count("\r\n") == s.count("\n") == s.count("\r") for s in multiline
-    )
-
-
 def _block(text: str) -> Any:
-    """Multi-line text as a literal block scalar when YAML can hold it exactly."""
-    if "\n" in text and "\r" not in text and _printable_lines(text):
+    """Multi-line text as a literal block scalar (tagged `!crlf` for CRLF text) when YAML can hold it exactly."""
+    if "\n" not in text:
+        return text
+    if "\r" not in text and _printable_lines(text):
         return LiteralScalarString(text)
+    if text.count("\r\n") == text.count("\n") == text.count("\r"):
+        unix = text.replace("\r\n", "\n")
+        if _printable_lines(unix):
+            return TaggedScalar(unix, style="|", tag=CRLF_TAG)
     return text
 
 
 def _printable_lines(text: str) -> bool:
     return all(line.replace("\t", " ").isprintable() for line in text.split("\n"))
-
-
-def _strings(node: Any) -> Iterator[str]:
-    """Every string value inside a JSON value."""
-    if isinstance(node, dict):
-        node = list(node.values())
-    if isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
-    elif isinstance(node, str):
-        yield node
 
 
 def _map_strings(node: Any, change: Callable[[str], Any]) -> Any:

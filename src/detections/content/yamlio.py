@@ -23,6 +23,10 @@ from detections.diagnostics import ContentError, Diagnostic
 
 _YAML: YAML | None = None
 
+# `!crlf |` marks a block scalar whose line breaks are CRLF in the JSON it stands for (a block
+# scalar cannot hold a carriage return itself); used by workbooks saved on Windows.
+CRLF_TAG = "!crlf"
+
 # Loader diagnostic codes (documented in docs/validation.md).
 YAML_SYNTAX = "DET100"
 DUPLICATE_KEY = "DET101"
@@ -133,5 +137,6 @@ def plain_scalar(value: Any) -> Any:
     if isinstance(value, dt.date):  # dates and timestamps become ISO text, as in JSON
         return value.isoformat()
     if isinstance(value, TaggedScalar):
-        return str(value.value)
+        text = str(value.value)
+        return text.replace("\n", "\r\n") if str(value.tag) == CRLF_TAG else text
     return value
