@@ -156,3 +156,13 @@ def test_a_second_conflict_fails_the_item(workspace: Workspace) -> None:
     workspace.emulator.faults.concurrent_edit("alertRules", RULE_SCHEDULED, count=2)
     (outcome,) = workspace.deploy()
     assert not outcome.ok and outcome.error.startswith("HTTP 409 Conflict")
+
+
+def test_a_workbook_without_a_region_fails_alone(workspace: Workspace) -> None:
+    from dataclasses import replace
+
+    workspace.target = replace(workspace.target, location=None)
+    failed = {o.item.name: o.error for o in workspace.deploy() if not o.ok}
+    assert failed == {WORKBOOK: "DeployError: a workbook is an Azure resource with a region: pass --location "
+                                "or set AZURE_LOCATION"}
+    assert len(workspace.emulator.store.names("alertRules")) == 2

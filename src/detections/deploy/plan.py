@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from detections.content.model import Repository
 from detections.deploy.compare import Change
-from detections.deploy.resources import Deployed, DeployError, Desired, Kind
+from detections.deploy.resources import Deployed, Desired, Kind
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 
@@ -110,13 +110,11 @@ def _apply_one(item: PlanItem) -> str | None:
 
 
 def apply_plan(plan: Plan) -> list[Outcome]:
-    """Apply every pending item; one failure never stops the others."""
-    from azure.core.exceptions import AzureError
-
+    """Apply every pending item; one failure, of whatever kind, never stops the others."""
     outcomes: list[Outcome] = []
     for item in plan.pending:
         try:
             outcomes.append(Outcome(item, note=_apply_one(item)))
-        except (AzureError, DeployError) as exc:
+        except Exception as exc:  # reported per item in the summary, never swallowed
             outcomes.append(Outcome(item, error=describe_error(exc)))
     return outcomes
