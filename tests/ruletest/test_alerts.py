@@ -20,11 +20,13 @@ def test_grouping_single_alert_and_alert_per_result():
     assert group_rows(rule(event_grouping="AlertPerResult"), rows) == [[r] for r in rows]
 
 
-def test_alert_per_result_caps_at_150_with_the_rest_in_the_last_alert():
-    groups = group_rows(rule(event_grouping="AlertPerResult"), [{"n": i} for i in range(200)])
+def test_alert_per_result_caps_at_150_with_a_summary_alert_of_all_rows():
+    per_result = rule(event_grouping="AlertPerResult")
+    assert len(group_rows(per_result, [{"n": i} for i in range(150)])) == 150
+    groups = group_rows(per_result, [{"n": i} for i in range(200)])
     assert len(groups) == 150
     assert groups[148] == [{"n": 148}]
-    assert [r["n"] for r in groups[149]] == list(range(149, 200))
+    assert [r["n"] for r in groups[149]] == list(range(200))
 
 
 def test_entities_skip_empty_values_drop_empty_entities_and_merge_duplicates():

@@ -3,8 +3,8 @@ details and alert details overrides. Pure functions over rows, so each step is t
 
 Model (docs/rule-tests.md):
 - trigger: the number of result rows against triggerOperator/triggerThreshold (NRT: more than 0 rows);
-- SingleAlert: one alert for all rows; AlertPerResult: one alert per row, at most 150 per run: the
-  first 149 rows get an alert each and the 150th alert carries all remaining rows;
+- SingleAlert: one alert for all rows; AlertPerResult: one alert per row, at most 150 per run: with
+  more rows, the first 149 get an alert each and the 150th summarises all rows (as SingleAlert would);
 - entities: one per entityMapping per row, identifiers with empty/null values skipped, an entity with
   no identifier left dropped, identical entities in one alert merged;
 - custom details: key -> the non-empty values of its column over the alert's rows;
@@ -69,11 +69,10 @@ def group_rows(rule: AnalyticsRule, rows: Rows) -> list[Rows]:
         return []
     if rule.event_grouping != "AlertPerResult":
         return [rows]
-    last = MAX_ALERTS_PER_RUN - 1
-    groups = [[row] for row in rows[:last]]
-    if rows[last:]:
-        groups.append(rows[last:])
-    return groups
+    if len(rows) <= MAX_ALERTS_PER_RUN:
+        return [[row] for row in rows]
+    # Past the cap, 149 rows get an alert each and the 150th alert is the single alert of all rows.
+    return [[row] for row in rows[: MAX_ALERTS_PER_RUN - 1]] + [rows]
 
 
 def entities(rule: AnalyticsRule, rows: Rows) -> list[Entity]:
