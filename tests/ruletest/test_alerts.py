@@ -27,6 +27,10 @@ def test_alert_per_result_caps_at_150_with_a_summary_alert_of_all_rows():
     assert len(groups) == 150
     assert groups[148] == [{"n": 148}]
     assert [r["n"] for r in groups[149]] == list(range(200))
+    nrt = rule(kind="NRT", event_grouping="AlertPerResult")
+    assert len(group_rows(nrt, [{"n": i} for i in range(30)])) == 30
+    capped = group_rows(nrt, [{"n": i} for i in range(31)])
+    assert len(capped) == 30 and len(capped[-1]) == 31
 
 
 def test_entities_skip_empty_values_drop_empty_entities_and_merge_duplicates():

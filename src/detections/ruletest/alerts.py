@@ -3,8 +3,8 @@ details and alert details overrides. Pure functions over rows, so each step is t
 
 Model (docs/rule-tests.md):
 - trigger: the number of result rows against triggerOperator/triggerThreshold (NRT: more than 0 rows);
-- SingleAlert: one alert for all rows; AlertPerResult: one alert per row, at most 150 per run: with
-  more rows, the first 149 get an alert each and the 150th summarises all rows (as SingleAlert would);
+- SingleAlert: one alert for all rows; AlertPerResult: one alert per row, at most 150 per run (NRT: 30):
+  with more rows, the first 149 (29) get an alert each and the last summarises all rows;
 - entities: one per entityMapping per row, identifiers with empty/null values skipped, an entity with
   no identifier left dropped, identical entities in one alert merged;
 - custom details: key -> the non-empty values of its column over the alert's rows;
@@ -23,7 +23,8 @@ from typing import Any
 from detections.content.model import AnalyticsRule
 from detections.ruletest.model import Alert, Entity, Rows
 
-MAX_ALERTS_PER_RUN = 150
+# Most alerts one run raises with AlertPerResult (Sentinel's documented limits for each rule kind).
+MAX_ALERTS_PER_RUN = {"Scheduled": 150, "NRT": 30}
 SEVERITIES = {s.lower(): s for s in ("Informational", "Low", "Medium", "High")}
 TACTICS = {t.lower(): t for t in (
     "Reconnaissance", "ResourceDevelopment", "InitialAccess", "Execution", "Persistence", "PrivilegeEscalation",
@@ -69,10 +70,11 @@ def group_rows(rule: AnalyticsRule, rows: Rows) -> list[Rows]:
         return []
     if rule.event_grouping != "AlertPerResult":
         return [rows]
-    if len(rows) <= MAX_ALERTS_PER_RUN:
+    cap = MAX_ALERTS_PER_RUN.get(rule.kind, MAX_ALERTS_PER_RUN["Scheduled"])
+    if len(rows) <= cap:
         return [[row] for row in rows]
-    # Past the cap, 149 rows get an alert each and the 150th alert is the single alert of all rows.
-    return [[row] for row in rows[: MAX_ALERTS_PER_RUN - 1]] + [rows]
+    # Past the cap, cap-1 rows get an alert each and the last alert is the single alert of all rows.
+    return [[row] for row in rows[: cap - 1]] + [rows]
 
 
 def entities(rule: AnalyticsRule, rows: Rows) -> list[Entity]:
