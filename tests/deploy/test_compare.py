@@ -58,3 +58,13 @@ def test_added_and_removed_fields_are_reported() -> None:
 def test_canonical_form_is_stable() -> None:
     assert canonical(_rule(queryFrequency="60m")) == canonical(_rule())
     assert canonical(_rule())["properties"]["queryFrequency"] == "PT1H"
+
+
+def test_a_workbook_query_change_is_shown_at_its_item() -> None:
+    def workbook(query: str) -> dict:
+        doc = {"version": "Notebook/1.0", "items": [{"type": 1}, {"type": 3, "content": {"query": query}}]}
+        return {"properties": {"serializedData": json.dumps(doc)}}
+
+    (change,) = diff(workbook("T\n| take 1"), workbook("T\n| take 2"))
+    assert change.path == "properties.serializedData.items[1].content.query"
+    assert change.render() == [f"{change.path}:", "    @@ -1,2 +1,2 @@", "     T", "    -| take 1", "    +| take 2"]

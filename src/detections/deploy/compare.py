@@ -114,9 +114,13 @@ def _show(value: Any) -> str:
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Leaf paths: objects by key, lists of objects by index (a workbook item), scalar lists whole."""
     if isinstance(value, dict) and value:
         for key, item in value.items():
             _flatten(item, f"{prefix}.{key}" if prefix else key, out)
+    elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        for index, item in enumerate(value):
+            _flatten(item, f"{prefix}[{index}]", out)
     else:
         out[prefix] = value
 
