@@ -32,8 +32,8 @@ class QueryFailed(Exception):
 def run_times(rule: AnalyticsRule | HuntingQuery, case: Case) -> list[datetime]:
     """The run times of a case: `now`, or a timeline of runs ending at `now`."""
     runs = case.runs or 1
-    step = NRT_INTERVAL if not isinstance(rule, AnalyticsRule) or rule.kind == "NRT" else rule.query_frequency
-    step = step or NRT_INTERVAL
+    scheduled = isinstance(rule, AnalyticsRule) and rule.kind != "NRT" and rule.query_frequency is not None
+    step = rule.query_frequency if scheduled else NRT_INTERVAL
     return [case.now - step * (runs - 1 - k) for k in range(runs)]
 
 
