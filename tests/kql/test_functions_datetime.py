@@ -174,3 +174,26 @@ def test_format_datetime_fractions():
 )
 def test_format_timespan(value, pattern, expected):
     assert call("format_timespan", value, pattern) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "result"),
+    [
+        ((KType.DYNAMIC, KType.TIMESPAN), None),
+        ((KType.STRING, KType.LONG), None),
+        ((KType.DATETIME, KType.LONG), None),
+        ((KType.INT, KType.TIMESPAN), None),
+        ((KType.TIMESPAN, KType.LONG), None),
+        ((KType.DECIMAL, KType.LONG), KType.DECIMAL),
+        ((KType.TIMESPAN, KType.TIMESPAN), KType.TIMESPAN),
+    ],
+)
+def test_bin_rejects_what_kusto_rejects(args, result):
+    assert SCALARS["bin"].result_type(list(args)) == result
+
+
+def test_bin_at_fixed_point_must_match_the_value():
+    rule = SCALARS["bin_at"].result_type
+    assert rule([KType.DATETIME, KType.TIMESPAN, KType.TIMESPAN]) is None
+    assert rule([KType.DATETIME, KType.TIMESPAN, KType.DATETIME]) is KType.DATETIME
+    assert rule([KType.INT, KType.LONG, KType.LONG]) is KType.LONG

@@ -36,18 +36,37 @@ def ago(context: Any, span: Any) -> datetime | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _bin_type(args: Sequence[KType]) -> KType:
-    """bin keeps the value's type, except an integer value binned by a real size gives real."""
+_BIN_NUMBERS = (KType.INT, KType.LONG, KType.REAL, KType.DECIMAL)
+
+
+def _bin_type(args: Sequence[KType]) -> KType | None:
+    """bin keeps the value's type (int -> long, and an integer binned by a real or decimal size
+    takes that type); datetimes and timespans need a timespan size; anything else is rejected."""
     value = args[0] if args else KType.UNKNOWN
     size = args[1] if len(args) > 1 else KType.UNKNOWN
-    if value in (KType.INT, KType.LONG):
-        return KType.REAL if size in (KType.REAL, KType.DECIMAL) else KType.LONG
-    return value
+    if KType.UNKNOWN in (value, size):
+        return KType.LONG if value is KType.INT else value
+    if value in (KType.DATETIME, KType.TIMESPAN):
+        return value if size is KType.TIMESPAN else None
+    if value in _BIN_NUMBERS and size in _BIN_NUMBERS:
+        if KType.DECIMAL in (value, size):
+            return KType.DECIMAL
+        return KType.REAL if KType.REAL in (value, size) else KType.LONG
+    return None
+
+
+def _bin_at_type(args: Sequence[KType]) -> KType | None:
+    """bin_at's fixed point is of the value's kind (a number for numbers, else the same type)."""
+    if len(args) > 2 and KType.UNKNOWN not in (args[0], args[2]):
+        same_kind = args[0] is args[2] or (args[0] in _BIN_NUMBERS and args[2] in _BIN_NUMBERS)
+        if not same_kind:
+            return None
+    return _bin_type(args)
 
 
 for _name in ("bin", "floor"):
     scalar(_name, 2, 2, _bin_type, doc="round down to a multiple of the bin size")(values.bin_value)
-scalar("bin_at", 3, 3, _bin_type, doc="bin aligned so that the fixed point starts a bin")(values.bin_at)
+scalar("bin_at", 3, 3, _bin_at_type, doc="bin aligned so that the fixed point starts a bin")(values.bin_at)
 
 
 # ---------------------------------------------------------------------------------------------
