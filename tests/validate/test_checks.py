@@ -202,3 +202,31 @@ def test_every_code_is_documented():
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text()
     assert [code for code in catalogue() if f"| {code} |" not in docs] == []
+
+
+WORKBOOK = """\
+id: 0f0e0d0c-0b0a-4909-8807-060504030201
+name: Trail
+description: CloudTrail overview.
+template:
+  version: Notebook/1.0
+  items:
+    - type: 1
+      content:
+        json: Overview
+"""
+
+
+def test_valid_workbook_passes(repo):
+    assert repo.codes(repo.write("workbooks/Trail.yaml", WORKBOOK)) == []
+
+
+@pytest.mark.parametrize(("code", "addition", "key"), [
+    ("DET810", "  fromTemplateId: sentinel-UserWorkbook\n", "fromTemplateId"),
+    ("DET811", "  fallbackResourceIds:\n    - /subscriptions/0b1c2d3e-0000-4000-8000-000000000000/resourceGroups/x\n",
+     "- /subscriptions/"),
+])
+def test_workbook_checks(repo, code, addition, key):
+    path = repo.write("workbooks/Trail.yaml", WORKBOOK + addition)
+    [diagnostic] = [d for d in repo.validate(path) if d.code == code]
+    assert path.read_text().splitlines()[diagnostic.location.line - 1].strip().startswith(key)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from detections.validate import alerts, connectors, entities, identity, kql, mitre, schedule, structure, text
+from detections.validate import (
+    alerts,
+    connectors,
+    entities,
+    identity,
+    kql,
+    mitre,
+    schedule,
+    structure,
+    text,
+    workbooks,
+)
 from detections.validate.base import Check
 
 CHECKS: tuple[Check, ...] = (
@@ -25,6 +36,8 @@ CHECKS: tuple[Check, ...] = (
     alerts.TooManyPlaceholders(),
     text.NonAsciiQuery(),
     connectors.UnknownConnector(),
+    workbooks.UserWorkbookTemplateId(),
+    workbooks.HardCodedResourceId(),
     kql.KqlEngineUnavailable(),
     kql.KqlSyntax(),
     kql.KqlSemantic(),
