@@ -93,7 +93,9 @@ def test_unused_watchlist_is_an_error(tmp_path):
 def test_unknown_rule_id(tmp_path):
     make_repo(tmp_path, FIXTURE.replace("rule: 5b0e7f3a", "rule: 0b0e7f3a"))
     code, out = run(tmp_path)
-    assert code == 1 and "no analytics rule or hunting query with id '0b0e7f3a" in out
+    flat = out.replace("\n", " ")
+    assert code == 1 and "no analytics rule or hunting query with id '0b0e7f3a" in flat
+    assert "TrailStopped.yaml has id 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b: use it as `rule:`" in flat
 
 
 def test_min_cases_reports_content_without_fixtures_only_for_the_whole_library(tmp_path):

@@ -62,10 +62,13 @@ def resolve(repository: Repository, fixture: FixtureFile) -> Content:
         wanted = (repository.root / fixture.rule).resolve()
         item = next((c for c in (*repository.rules, *repository.hunting) if Path(c.path).resolve() == wanted), None)
     if not isinstance(item, AnalyticsRule | HuntingQuery):
+        stem = fixture.path.name.removesuffix(FIXTURE_SUFFIX)
+        namesake = next((c for c in (*repository.rules, *repository.hunting) if Path(c.path).stem == stem), None)
+        hint = (f"{namesake.path} has id {namesake.id}: use it as `rule:`" if namesake else
+                "set `rule:` to the `id` of the rule or hunting query under test (or its path from the repository root)")
         raise ContentError([Diagnostic(
             UNKNOWN_CONTENT, f"no analytics rule or hunting query with id {fixture.rule!r}",
-            fixture.source.locate("rule"),
-            hint="set `rule:` to the `id` of the rule or hunting query under test (or its path from the repository root)",
+            fixture.source.locate("rule"), hint=hint,
         )])
     return item
 
