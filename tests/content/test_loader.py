@@ -249,3 +249,11 @@ def test_crlf_tag_restores_carriage_returns():
 
     document, _ = parse_yaml("q: !crlf |-\n  T\n  | take 1\nr: |\n  x\n", Path("x.yaml"))
     assert document == {"q": "T\r\n| take 1", "r": "x\n"}
+
+
+def test_missing_kind_is_one_diagnostic(tmp_path):
+    path = write(tmp_path, "rules/X/NoKind.yaml", QUIRKY_RULE.replace("kind: scheduled", "")
+                 .replace("queryFrequency: 1d\n", ""))
+    with pytest.raises(ContentError) as caught:
+        load_rule(path)
+    assert [d.message for d in caught.value.diagnostics] == ["required field missing: `kind`"]
