@@ -156,3 +156,45 @@ def test_template_api_versions_are_the_ones_the_deployer_speaks() -> None:
     assert SecurityInsightsMgmtClientConfiguration(object(), "s").api_version == API_VERSIONS["alertRules"]
     assert LogAnalyticsManagementClientConfiguration(object(), "s").api_version == API_VERSIONS["savedSearches"]
     assert API_VERSIONS["workbooks"] == WORKBOOK_API_VERSION
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_every_template_is_valid_arm(sample_repo: Repository, tmp_path: Path) -> None:
+    """Each file parses, declares every parameter it uses, and every resource has type/apiVersion/name."""
+    import re
+
+    build_package(sample_repo, tmp_path / "dist", source="my-repo")
+    templates = [p for p in (tmp_path / "dist").rglob("*.json") if p.name not in ("manifest.json",
+                                                                                 "azuredeploy.parameters.json")]
+    assert len(templates) == 7
+    for path in templates:
+        template = json.loads(path.read_text())
+        assert set(template) == {"$schema", "contentVersion", "parameters", "resources"}, path
+        used = {m for s in _strings(template["resources"]) for m in re.findall(r"parameters\('([^']+)'\)", s)}
+        assert used <= set(template["parameters"]), (path, used)
+        for resource in template["resources"]:
+            assert {"type", "apiVersion", "name", "properties"} <= set(resource), path
+        for text in _strings(template["resources"]):
+            if text.startswith("[") and text.endswith("]"):
+                assert text.count("(") == text.count(")"), text
+
+
+def test_bracketed_content_is_escaped_for_arm(sample_repo: Repository, tmp_path: Path) -> None:
+    rule = next(r for r in sample_repo.rules if r.kind == "NRT")
+    rule.description = "[Preview] root sign-in [AWS]"
+    build_package(sample_repo, tmp_path / "dist", source="my-repo")
+    alert = json.loads((tmp_path / "dist/rules/AWSCloudTrail/RootSignIn.json").read_text())["resources"][0]
+    assert alert["properties"]["description"] == "[[Preview] root sign-in [AWS]"
+    assert rule_body(rule)["properties"]["description"] == "[Preview] root sign-in [AWS]"
+    metadata = json.loads((tmp_path / "dist/rules/AWSCloudTrail/RootSignIn.json").read_text())["resources"][1]
+    assert metadata["properties"]["parentId"].startswith("[resourceId(")

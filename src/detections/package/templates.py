@@ -1,7 +1,8 @@
 """ARM templates in the shapes Microsoft's tooling deploys (Sentinel Repositories, portal export).
 
 Each resource wraps a body from `bodies` unchanged; only ARM's envelope (type, apiVersion, name
-expression with the workspace, dependsOn) is added here. API versions are the ones the deployer's SDK
+expression with the workspace, dependsOn) is added here, and content strings that ARM would read as
+expressions (`[...]`) are escaped so they deploy as written. API versions are the ones the deployer's SDK
 clients speak, so a template and a `detections deploy` send the same thing to the same API.
 """
 
@@ -46,6 +47,23 @@ DCR_PARAMETER = {
 }
 
 
+# Expressions this module and TemplateScope write; any other "[...]" string is content.
+_OUR_EXPRESSIONS = ("[resourceId(", "[parameters(", "[concat(")
+
+
+def escape_literals(value: Any) -> Any:
+    """ARM evaluates a string that starts with `[` and ends with `]` as an expression; content that
+    looks like one (a query or description in brackets) is escaped as `[[...]` to stay literal."""
+    if isinstance(value, dict):
+        return {key: escape_literals(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [escape_literals(item) for item in value]
+    if (isinstance(value, str) and value.startswith("[") and value.endswith("]")
+            and not value.startswith(_OUR_EXPRESSIONS)):
+        return "[" + value
+    return value
+
+
 def _sentinel_name(name: str) -> str:
     return f"[concat(parameters('workspace'), '/Microsoft.SecurityInsights/', '{name}')]"
 
@@ -58,14 +76,14 @@ def rule_resources(rule: AnalyticsRule, scope: Scope) -> list[dict[str, Any]]:
         "apiVersion": API_VERSIONS["alertRules"],
         "name": _sentinel_name(rule.id),
         "kind": body["kind"],
-        "properties": body["properties"],
+        "properties": escape_literals(body["properties"]),
     }
     metadata = {
         "type": METADATA_TYPE,
         "apiVersion": API_VERSIONS["metadata"],
         "name": _sentinel_name(bodies.metadata_name(rule.id)),
         "dependsOn": [scope.alert_rule_id(rule.id)],
-        "properties": bodies.rule_metadata_body(rule, scope)["properties"],
+        "properties": escape_literals(bodies.rule_metadata_body(rule, scope)["properties"]),
     }
     return [rule_resource, metadata]
 
@@ -78,7 +96,7 @@ def hunting_resources(query: HuntingQuery, scope: Scope) -> list[dict[str, Any]]
             "type": SAVED_SEARCH_TYPE,
             "apiVersion": API_VERSIONS["savedSearches"],
             "name": f"[concat(parameters('workspace'), '/{query.id}')]",
-            "properties": {**body["properties"], "eTag": "*"},
+            "properties": escape_literals({**body["properties"], "eTag": "*"}),
         }
     ]
 
@@ -90,7 +108,7 @@ def workbook_resources(workbook: Workbook, scope: Scope) -> list[dict[str, Any]]
             "type": WORKBOOK_TYPE,
             "apiVersion": API_VERSIONS["workbooks"],
             "name": workbook.id,
-            **body,
+            **escape_literals(body),
         }
     ]
 
