@@ -377,8 +377,15 @@ def test_node_equality_ignores_spans():
 @pytest.mark.parametrize(
     ("query", "line", "column", "message"),
     [
-        ("T\n| summarize count( by A", 2, 23,
-         "expected ')' to close 'count(' opened at line 2, column 13 but found 'A'"),
+        ("T\n| summarize count( by A", 2, 20,
+         "expected ')' to close 'count(' opened at line 2, column 13 but found 'by'"),
+        ("T | project where", 1, 13, "'where' is a reserved word: write ['where'] to use it as a name"),
+        ("T | extend x = d.title", 1, 18, "'title' is a reserved word"),
+        ("T | where f(T | count)", 1, 15, "expected ')' to close 'f(' opened at line 1, column 11"),
+        ("print bin(x, )", 1, 14, "expected an expression but found ')'"),
+        ("T | where A in ()", 1, 17, "expected an expression but found ')'"),
+        ("print dynamic([1, ])", 1, 19, "expected an expression but found ']'"),
+        ("T | partition by A (wher x)", 1, 21, "unknown tabular operator 'wher'"),
         ("T | where x in (1, 2", 1, 21, "expected ')' to close 'in (' opened at line 1, column 13"),
         ("T | wher A", 1, 5, "unknown tabular operator 'wher'; did you mean 'where'?"),
         ("T | where A contians 'x'", 1, 13, "unexpected 'contians' (did you mean 'contains'?)"),
@@ -390,7 +397,6 @@ def test_node_equality_ignores_spans():
         ("T | join kind=sideways (U) on A", 1, 10, "unknown kind 'sideways'"),
         ("T | where A == datetime(2024-13-45)", 1, 16, "invalid datetime literal '2024-13-45'"),
         ("datatable(a:strng) []", 1, 13, "expected a type name"),
-        ("T | join (U) on tolower(A)", 1, 17, "a join condition must be a column name"),
         ("print dynamic({a: 1})", 1, 16, "expected a property name in quotes"),
         ("T | top 5 by A, B", 1, 15, "unexpected ','"),
         ("let x = 1\nT", 2, 1, "expected ';' after the 'let' statement"),
@@ -411,6 +417,7 @@ def test_syntax_errors(query, line, column, message):
         ("T | where A = 1", "use '=='"),
         ("datatable(a:long, b:long) [1, 2, 3]", "3 values for 2 columns"),
         ("let x = 1;", "the query has no result"),
+        ("T | join (U) on tolower(A)", "a join condition must be a column name"),
     ],
 )
 def test_semantic_errors_found_while_parsing(query, message):

@@ -96,8 +96,8 @@ _TOKEN_RE = re.compile(
     + _UNIT_ALTERNATION
     + r""")(?![A-Za-z0-9_]))
   | (?P<hex>0[xX][0-9a-fA-F]+(?![A-Za-z0-9_]))
-  | (?P<real>\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?(?![A-Za-z_])|\d+[eE][+-]?\d+(?![A-Za-z_]))
-  | (?P<long>\d+(?![A-Za-z_]))
+  | (?P<real>\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?(?![A-Za-z0-9_])|\d+[eE][+-]?\d+(?![A-Za-z0-9_]))
+  | (?P<long>\d+(?![A-Za-z0-9_]))
   | (?P<digitname>\d+[A-Za-z_][A-Za-z0-9_]*)
   | (?P<inci>!?in~)
   | (?P<negword>!(?:"""

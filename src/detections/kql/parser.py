@@ -76,6 +76,23 @@ _TYPED_LITERALS: dict[str, KType] = {
     if kind in (KType.BOOL, KType.INT, KType.LONG, KType.REAL, KType.DECIMAL)
 }
 
+# Words Kusto reserves: as a name they must be bracketed (['title']). Checked against Kusto.Language.
+_RESERVED = frozenset((
+    "and", "or", "by", "where", "project", "union", "as", "asc", "desc", "first", "last", "isfuzzy", "to",
+    "in", "has", "contains", "between", "set", "print", "datatable", "externaldata", "search", "find",
+    "materialize", "toscalar", "dynamic", "of", "others", "invoke", "sample", "missing", "bagexpansion",
+    "with_itemindex", "flags", "simple", "relaxed", "title", "has_any", "has_all", "startswith", "endswith",
+    "hasprefix", "hassuffix", "contains_cs", "has_cs", "startswith_cs", "endswith_cs", "hasprefix_cs",
+    "hassuffix_cs", "like", "notlike", "notcontains", "containscs", "int", "long", "string", "datetime",
+    "timespan", "real", "decimal", "time", "date", "double", "boolean", "uniqueid", "int64", "int32",
+    "float", "uint8", "char", "byte", "ulong", "uint",
+))
+# Reserved words that still open a special form when followed by '(' (dynamic(...), toscalar(...), int(5)).
+_RESERVED_CALLS = frozenset(("dynamic", "toscalar", "materialize", "datatable", "externaldata")) | frozenset(
+    name for name in _RESERVED if name in TYPE_NAMES)
+# Functions whose arguments may be a whole tabular expression with pipes.
+_TABULAR_ARGUMENT_FUNCTIONS = frozenset(("toscalar", "materialize"))
+
 # Calls that are tabular whatever their context.
 _TABULAR_FUNCTIONS = frozenset(("materialize", "view", "_GetWatchlist", "table", "_ASIM_GetWatchlistRaw"))
 
@@ -89,7 +106,7 @@ _JOIN_KINDS = {
 
 # Real KQL operators this engine does not implement (an explicit error instead of a syntax error).
 _UNSUPPORTED_OPERATORS = frozenset((
-    "partition", "scan", "reduce", "facet", "make-graph", "graph-match", "graph-merge", "graph-to-table",
+    "scan", "reduce", "facet", "make-graph", "graph-match", "graph-merge", "graph-to-table",
     "graph-shortest-paths", "graph-mark-components", "parse-kv", "top-hitters", "consume", "execute",
     "macro-expand", "assert-schema",
 ))
@@ -316,10 +333,15 @@ class Parser:
         token = self.tok
         return token.kind == IDENT or (token.kind == OP and token.value == "[" and self.peek().kind == STRING)
 
+    def reserved(self, token: Token) -> KqlSyntaxError:
+        return self.error(f"'{token.value}' is a reserved word: write ['{token.value}'] to use it as a name", token)
+
     def parse_name(self, what: str = "a name") -> A.Name:
         """An identifier or a bracketed name ['a b']."""
         token = self.tok
         if token.kind == IDENT:
+            if token.value in _RESERVED or token.value in _BOOL_WORDS:
+                raise self.reserved(token)
             self.advance()
             return A.Name(token.value, span=(token.start, token.end))
         if token.kind == OP and token.value == "[" and self.peek().kind == STRING:
@@ -387,10 +409,11 @@ class Parser:
             if self.accept_op(";"):
                 continue
             token = self.tok
-            if body is not None:
+            if body is not None:  # check the second statement's syntax, then refuse the batch
+                self.parse_any()
                 raise self.unsupported(
                     "a second query statement after the first result (a batch) is not supported; "
-                    "combine them with union or join", token.start, token.end)
+                    "combine them with union or join", token.start, self.last_end)
             if token.kind == IDENT and token.value in _STATEMENTS and self.peek().kind == IDENT:
                 statements.append(_STATEMENTS[token.value](self))
                 if self.tok.kind != EOF:
@@ -691,11 +714,9 @@ class Parser:
 
     def parse_in_list(self, op: str, op_token: Token, left: A.Expr) -> A.InList:
         opener = self.expect_op("(", f"after '{op}' to start the list of values")
-        items: list = []
-        if not self.at_op(")"):
+        items = [self.parse_any()]
+        while self.accept_op(","):
             items.append(self.parse_any())
-            while self.accept_op(","):
-                items.append(self.parse_any())
         self.expect_close(")", opener, op_token.start)
         return A.InList(op, left, tuple(items), span=(left.span[0], self.last_end))
 
@@ -792,8 +813,12 @@ class Parser:
             self.advance()
             return A.Literal(_BOOL_WORDS[word], KType.BOOL, span=(token.start, token.end))
         if not following.is_op("("):
+            if word in _RESERVED:
+                raise self.reserved(token)
             self.advance()
             return A.Name(word, span=(token.start, token.end))
+        if word in _RESERVED and word not in _RESERVED_CALLS:
+            raise self.reserved(token)
         if word == "dynamic":
             self.advance()
             opener = self.advance()
@@ -813,7 +838,7 @@ class Parser:
                 return literal
         self.advance()
         opener = self.advance()
-        args, named = self.parse_call_args(opener, token.start)
+        args, named = self.parse_call_args(opener, token.start, tabular=word in _TABULAR_ARGUMENT_FUNCTIONS)
         return A.Call(word, args, named, span=self.span(token.start))
 
     def parse_typed_literal(self, token: Token, ktype: KType) -> A.Literal | None:
@@ -833,18 +858,23 @@ class Parser:
             self.advance()
         return A.Literal(value, ktype, span=self.span(token.start))
 
-    def parse_call_args(self, opener: Token, label_start: int) -> tuple[tuple, tuple[A.NamedExpr, ...]]:
+    def parse_call_args(self, opener: Token, label_start: int, *, tabular: bool = False
+                        ) -> tuple[tuple, tuple[A.NamedExpr, ...]]:
+        """Arguments up to the closing ')': positional, `name = value`, and (when `tabular`) whole pipes."""
         args: list = []
         named: list[A.NamedExpr] = []
-        while not self.at_op(")"):
-            if self.tok.kind == IDENT and self.peek().is_op("="):
-                name = self.advance()
-                self.advance()
-                named.append(A.NamedExpr((name.value,), self.parse_expression(), span=self.span(name.start)))
-            else:
-                args.append(self.parse_any())
-            if not self.accept_op(","):
-                break
+        if not self.at_op(")"):
+            while True:
+                if self.tok.kind == IDENT and self.tok.value in _RESERVED and not self.peek().is_op("("):
+                    self.expect_close(")", opener, label_start)  # e.g. `count( by X`: the ')' is missing
+                if self.tok.kind == IDENT and self.peek().is_op("="):
+                    name = self.advance()
+                    self.advance()
+                    named.append(A.NamedExpr((name.value,), self.parse_expression(), span=self.span(name.start)))
+                else:
+                    args.append(self.parse_any() if tabular else self.parse_expression())
+                if not self.accept_op(","):
+                    break
         self.expect_close(")", opener, label_start)
         return tuple(args), tuple(named)
 
@@ -855,22 +885,23 @@ class Parser:
             self.advance()
             if token.value == "[":
                 items = []
-                while not self.at_op("]"):
+                if not self.at_op("]"):
                     items.append(self.parse_dynamic_value())
-                    if not self.accept_op(","):
-                        break
+                    while self.accept_op(","):
+                        items.append(self.parse_dynamic_value())
                 self.expect_close("]", token)
                 return items
             bag = {}
-            while not self.at_op("}"):
-                key = self.tok
-                if key.kind != STRING:
-                    raise self.expected('a property name in quotes (e.g. "key": value)')
-                self.advance()
-                self.expect_op(":", f"after the property name {self.describe(key)}")
-                bag[key.value] = self.parse_dynamic_value()
-                if not self.accept_op(","):
-                    break
+            if not self.at_op("}"):
+                while True:
+                    key = self.tok
+                    if key.kind != STRING:
+                        raise self.expected('a property name in quotes (e.g. "key": value)')
+                    self.advance()
+                    self.expect_op(":", f"after the property name {self.describe(key)}")
+                    bag[key.value] = self.parse_dynamic_value()
+                    if not self.accept_op(","):
+                        break
             self.expect_close("}", token)
             return bag
         if token.kind == IDENT and token.value == "null":
@@ -922,7 +953,7 @@ class Parser:
             sides = {_side(expr.left): expr.left, _side(expr.right): expr.right}
             if "$left" in sides and "$right" in sides:
                 return [A.JoinKey(sides["$left"].name, sides["$right"].name, span=expr.span)]
-        raise KqlSyntaxError.at(
+        raise KqlSemanticError.at(  # Kusto parses any expression here and rejects it when binding
             "a join condition must be a column name or '$left.Column == $right.Column'", self.text, expr.span)
 
     def parse_expand_items(self) -> tuple[A.ExpandItem, ...]:
@@ -1048,9 +1079,12 @@ def _property_list(p: Parser) -> tuple[A.NamedExpr, ...]:
     opener = p.expect_op("(", "after 'with'")
     properties: list[A.NamedExpr] = []
     while not p.at_op(")"):
-        name = p.parse_name("a property name")
-        p.expect_op("=", f"after property '{name.name}'")
-        properties.append(A.NamedExpr((name.name,), p.parse_expression(), span=p.span(name.span[0])))
+        name = p.tok  # property names may be reserved words (title=...)
+        if name.kind != IDENT:
+            raise p.expected("a property name")
+        p.advance()
+        p.expect_op("=", f"after property '{name.value}'")
+        properties.append(A.NamedExpr((name.value,), p.parse_expression(), span=p.span(name.start)))
         while p.accept_op(","):
             if p.at_named_target():
                 break
@@ -1158,7 +1192,8 @@ def _extend(p: Parser, start: Token) -> A.Extend:
 
 @_operator("project")
 def _project(p: Parser, start: Token) -> A.Project:
-    return A.Project(p.parse_column_list(), span=p.span(start.start))
+    columns = () if p.at_clause_end() else p.parse_column_list()  # Kusto accepts an empty project
+    return A.Project(columns, span=p.span(start.start))
 
 
 def _name_patterns(p: Parser) -> tuple[A.Name | A.ColumnPattern, ...]:
@@ -1215,7 +1250,8 @@ def _project_reorder(p: Parser, start: Token) -> A.ProjectReorder:
 @_operator("summarize")
 def _summarize(p: Parser, start: Token) -> A.Summarize:
     _, hints = p.parse_options(())
-    aggregates: tuple = () if p.at_word("by") and not p.peek().is_op("=") else p.parse_column_list()
+    no_aggregates = p.at_clause_end() or (p.at_word("by") and not p.peek().is_op("="))
+    aggregates: tuple = () if no_aggregates else p.parse_column_list()
     by: tuple = ()
     if p.accept_word("by"):
         by = p.parse_column_list()
@@ -1335,9 +1371,6 @@ def _parse_operator_node(p: Parser, start: Token, node_type: type[A.Parse]) -> A
             parts.append(A.ParseColumn(name.name, ktype, span=p.span(name.span[0])))
         else:
             raise p.expected("a string, '*' or a column name in the parse pattern")
-    if not parts:  # Kusto parses this and reports it when binding
-        raise KqlSemanticError.at(f"expected a pattern after 'with' but found {p.describe(p.tok)}", p.text,
-                                  (p.tok.start, p.tok.end))
     return node_type(source, tuple(parts), kind, flags, span=p.span(start.start))
 
 
@@ -1429,6 +1462,22 @@ def _invoke(p: Parser, start: Token) -> A.Invoke:
     if not isinstance(call, A.Call):
         raise p.error("expected a function call after 'invoke', e.g. invoke MyFunction()", start)
     return A.Invoke(call, span=p.span(start.start))
+
+
+@_operator("partition")
+def _partition(p: Parser, start: Token) -> A.Operator:
+    """Checked for syntax so a typo is reported as such, then refused: the engine does not run it."""
+    p.parse_options(())
+    p.expect_word("by", "after 'partition' (the form is 'partition by Column (subquery)')")
+    p.parse_name("the partition column")
+    opener = p.tok
+    if p.accept_op("("):
+        p.parse_operator_sequence(opener, opener.start)
+    else:
+        brace = p.expect_op("{", "to start the partition subquery")
+        p.parse_any()
+        p.expect_close("}", brace)
+    raise p.unsupported("the 'partition' operator is not supported", start.start, p.last_end)
 
 
 @_operator("getschema")
