@@ -230,3 +230,9 @@ def test_workbook_checks(repo, code, addition, key):
     path = repo.write("workbooks/Trail.yaml", WORKBOOK + addition)
     [diagnostic] = [d for d in repo.validate(path) if d.code == code]
     assert path.read_text().splitlines()[diagnostic.location.line - 1].strip().startswith(key)
+
+
+def test_unknown_connector_suggests_the_closest_id(repo):
+    path = repo.rule(_set("requiredDataConnectors", [{"connectorId": "AWSS", "dataTypes": ["AWSCloudTrail"]}]))
+    [diagnostic] = [d for d in repo.validate(path) if d.code == "DET800"]
+    assert diagnostic.hint.startswith("did you mean AWSS3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from detections.content.model import AnalyticsRule, HuntingQuery
@@ -25,7 +26,9 @@ class UnknownConnector(Check):
         known = known_connectors()
         for index, connector in enumerate(item.required_data_connectors):
             if connector.connector_id not in known:
+                close = difflib.get_close_matches(connector.connector_id, known, n=3, cutoff=0.5)
+                guess = f"did you mean {' or '.join(close)}? " if close else ""
                 yield self.report(item, ("requiredDataConnectors", index, "connectorId"),
                                   f"unknown connector id {connector.connector_id!r}",
-                                  "use one of: " + ", ".join(known)
-                                  + " (or add the id to validate/data/connectors.json)")
+                                  f"{guess}known ids are listed in src/detections/validate/data/connectors.json "
+                                  "(add the id there if Sentinel has it)")
