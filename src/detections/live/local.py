@@ -6,6 +6,8 @@ both give the same columns, types and errors. The engine is imported on first qu
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,22 +25,13 @@ class LocalResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _runtime_type(values: Iterable[Any]) -> str:
-    """The type name of a column whose type the engine did not report: the first non-null value's."""
-    from detections.kql.values import runtime_type
-
-    for value in values:
-        if value is not None:
-            kind = runtime_type(value)
-            return kind.value if kind is not KType.UNKNOWN else "string"
-    return "string"
-
-
 class LocalWorkspace:
     """Named tables of typed rows (dicts keyed by column) and a time-windowed query over them."""
 
     def __init__(self, tables: Mapping[str, Iterable[Mapping[str, Any]]] | None = None) -> None:
         self.tables: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._indexed: dict[str, _TimeIndex] = {}  # engine-ready rows, rebuilt after add_rows
         for name, rows in (tables or {}).items():
             self.add_rows(name, rows)
 
@@ -49,8 +42,10 @@ class LocalWorkspace:
 
         now = datetime.now(UTC)
         schema = TABLES.get(table)
-        target = self.tables.setdefault(table, [])
-        target.extend(coerce_row(table, schema, row, now, (table, index)) for index, row in enumerate(rows))
+        converted = [coerce_row(table, schema, row, now, (table, index)) for index, row in enumerate(rows)]
+        with self._lock:
+            self.tables.setdefault(table, []).extend(converted)
+            self._indexed.pop(table, None)
 
     def schemas(self) -> dict[str, dict[str, KType]]:
         """Built-in table schemas plus those of loaded tables we have no schema for (inferred)."""
@@ -70,14 +65,11 @@ class LocalWorkspace:
         raises detections.kql.KqlError subclasses for bad queries."""
         from detections.kql import run_query
 
-        tables = {name: _window(rows, start, end) for name, rows in self.tables.items()}
-        result = run_query(query, tables, now=now or datetime.now(UTC), schemas=self.schemas())
-        types = getattr(result, "types", None)
-        columns = list(result.columns)
-        rows = [list(row) for row in result.rows]
-        names = [t.value if isinstance(t, KType) else str(t) for t in types] if types else [
-            _runtime_type(row[index] for row in rows) for index in range(len(columns))]
-        return LocalResult(list(zip(columns, names, strict=True)), rows, list(getattr(result, "warnings", [])))
+        schemas = self.schemas()
+        tables = {name: self._index(name, schemas).window(start, end) for name in list(self.tables)}
+        result = run_query(query, tables, now=now or datetime.now(UTC), schemas=schemas)
+        columns = [(name, ktype.value) for name, ktype in zip(result.columns, result.types, strict=True)]
+        return LocalResult(columns, [list(row) for row in result.rows], list(result.warnings))
 
     def run_many(self, queries: list[str], *, start: datetime | None = None, end: datetime | None = None,
                  now: datetime | None = None) -> list[LocalResult | Exception]:
@@ -92,15 +84,30 @@ class LocalWorkspace:
                 answers.append(exc)
         return answers
 
+    def _index(self, name: str, schemas: dict[str, dict[str, KType]]) -> _TimeIndex:
+        with self._lock:
+            index = self._indexed.get(name)
+            if index is None:
+                index = self._indexed[name] = _TimeIndex(name, self.tables[name], schemas.get(name))
+            return index
 
-def _window(rows: list[dict[str, Any]], start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
-    if start is None and end is None:
-        return rows
-    low = start or datetime.min.replace(tzinfo=UTC)
-    high = end or datetime.max.replace(tzinfo=UTC)
-    kept = []
-    for row in rows:
-        stamp = row.get("TimeGenerated")
-        if not isinstance(stamp, datetime) or low <= stamp < high:
-            kept.append(row)
-    return kept
+
+class _TimeIndex:
+    """A table converted once to the engine's rows and sorted by TimeGenerated (every row has one, as
+    in Log Analytics: add_rows sets the ingestion time when missing), so each query's time window is
+    two binary searches instead of a scan and a conversion of every row."""
+
+    def __init__(self, name: str, rows: list[dict[str, Any]], schema: Mapping[str, KType] | None) -> None:
+        from detections.kql import load_table
+
+        ordered = sorted(rows, key=lambda r: r["TimeGenerated"])
+        loaded = load_table(name, ordered, schema)
+        self.columns, self.rows = loaded.columns, loaded.rows
+        self.times = [r["TimeGenerated"] for r in ordered]
+
+    def window(self, start: datetime | None, end: datetime | None) -> Any:
+        from detections.kql import LoadedTable
+
+        low = 0 if start is None else bisect_left(self.times, start)
+        high = len(self.times) if end is None else bisect_left(self.times, end)
+        return LoadedTable(self.columns, self.rows[low:high])
