@@ -34,6 +34,7 @@ def test_cases_are_collected_and_failures_are_readable(tmp_path):
     assert "PASSED fixtures/AWSCloudTrail/TrailStopped.tests.yaml::quiet on StartLogging" in out
     assert "PASSED fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml::finds an old StopLogging" in out
     assert "FAILED fixtures/AWSCloudTrail/TrailStopped.tests.yaml::fires on StopLogging" in out
+    assert "TrailStopped.tests.yaml:3:5: CloudTrail logging stopped :: fires on StopLogging (failed)" in out
     assert "alerts: expected 3, got 1" in out
     assert "FAILED fixtures/AWSCloudTrail/Broken.tests.yaml::(fixture file)" in out
     assert "Broken.tests.yaml:2:" in out and "fires must be true or false, got text" in out

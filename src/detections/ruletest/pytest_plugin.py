@@ -111,7 +111,8 @@ class RuleTestCase(pytest.Item):
 
         result = run_case(self.content, self.fixture, self.case)
         if result.status != "passed":
-            raise RuleTestFailure(f"{self.content.name} :: {self.case.name} ({result.status})\n{failure_text(result)}")
+            raise RuleTestFailure(f"{self.case.location}: {self.content.name} :: {self.case.name} ({result.status})\n"
+                                  f"{failure_text(result)}")
 
     def repr_failure(self, excinfo, style=None):  # type: ignore[override]
         return str(excinfo.value) if isinstance(excinfo.value, RuleTestFailure) else super().repr_failure(excinfo)
