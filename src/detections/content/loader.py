@@ -182,8 +182,9 @@ FOLDER_LOADERS: dict[str, Callable[[Path], Content]] = {
     "hunting queries": load_hunting,
     "workbooks": load_workbook,
 }
-# repository folder -> glob of its content files
-CONTENT_GLOBS = {"rules": "**/*.y*ml", "hunting": "**/*.y*ml", "workbooks": "**/*.y*ml"}
+# repository folders that hold content, and the file suffixes looked at (.yml is reported, DET121)
+CONTENT_FOLDERS = ("rules", "hunting", "workbooks")
+CONTENT_SUFFIXES = (".yaml", ".yml")
 
 
 def load_file(path: Path) -> Content:
@@ -201,10 +202,10 @@ def load_file(path: Path) -> Content:
 def content_files(root: Path) -> list[Path]:
     """Every content file under a repository root, in a stable order."""
     found: list[Path] = []
-    for folder, pattern in CONTENT_GLOBS.items():
+    for folder in CONTENT_FOLDERS:
         base = root / folder
         if base.is_dir():
-            found.extend(sorted(p for p in base.glob(pattern) if p.is_file()))
+            found.extend(sorted(p for p in base.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()))
     return found
 
 

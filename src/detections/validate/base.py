@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,11 +39,22 @@ class Context:
     selected: frozenset[Path] | None = None  # report only on these files (None: all)
     cache: dict[Any, Any] = field(default_factory=dict)  # per-run memo (e.g. KQL analyses)
 
+    def all_items(self) -> list[Item]:
+        """Every loaded item of the repository (selected or not)."""
+        return [*self.repository.rules, *self.repository.hunting, *self.repository.workbooks]
+
+    @cached_property
+    def _selected_ids(self) -> frozenset[int]:
+        return frozenset(id(item) for item in self.all_items()
+                         if self.selected is None or item.path.resolve() in self.selected)
+
+    def is_selected(self, item: Item) -> bool:
+        """Whether problems of `item` are reported in this run."""
+        return id(item) in self._selected_ids
+
     def items(self) -> Iterator[Item]:
         """Every loaded item that was selected for checking."""
-        for item in (*self.repository.rules, *self.repository.hunting, *self.repository.workbooks):
-            if self.selected is None or item.path.resolve() in self.selected:
-                yield item
+        return (item for item in self.all_items() if self.is_selected(item))
 
 
 class Check:

@@ -12,15 +12,6 @@ from detections.validate.base import Context, Item, RepositoryCheck
 from detections.validate.gitbase import GitError, ids_at
 
 
-def _all_items(ctx: Context) -> list[Item]:
-    repo = ctx.repository
-    return [*repo.rules, *repo.hunting, *repo.workbooks]
-
-
-def _selected(ctx: Context, item: Item) -> bool:
-    return ctx.selected is None or item.path.resolve() in ctx.selected
-
-
 class DuplicateId(RepositoryCheck):
     code = "DET200"
     title = "duplicate id"
@@ -28,11 +19,11 @@ class DuplicateId(RepositoryCheck):
 
     def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
         by_id: dict[str, list[Item]] = defaultdict(list)
-        for item in _all_items(ctx):
+        for item in ctx.all_items():
             by_id[item.id.lower()].append(item)
         for items in by_id.values():
             for item in items[1:]:
-                if _selected(ctx, item):
+                if ctx.is_selected(item):
                     yield self.report(item, ("id",), f"id {item.id} is also used by {items[0].path}",
                                       "give this file a new GUID (python -c 'import uuid; print(uuid.uuid4())')")
 
@@ -45,12 +36,12 @@ class DuplicateFileName(RepositoryCheck):
     def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
         for kind in (AnalyticsRule, HuntingQuery):
             by_name: dict[str, list[Item]] = defaultdict(list)
-            for item in _all_items(ctx):
+            for item in ctx.all_items():
                 if isinstance(item, kind):
                     by_name[item.path.name.lower()].append(item)
             for items in by_name.values():
                 for item in items[1:]:
-                    if _selected(ctx, item):
+                    if ctx.is_selected(item):
                         yield self.report(item, (), f"file name {item.path.name} is also used by {items[0].path}",
                                           "rename one of the files")
 
@@ -64,7 +55,7 @@ class IdChanged(RepositoryCheck):
     def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
         if not ctx.base:
             return
-        items = [item for item in _all_items(ctx) if _selected(ctx, item)]
+        items = list(ctx.items())
         try:
             before = ids_at(ctx.base, ctx.repository.root, [item.path for item in items])
         except GitError as exc:

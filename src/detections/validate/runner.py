@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from detections.content.loader import FOLDER_LOADERS, content_files, load_files
+from detections.content.loader import CONTENT_SUFFIXES, FOLDER_LOADERS, content_files, load_files
 from detections.content.model import Location
 from detections.diagnostics import Diagnostic
 from detections.validate.base import Context, RepositoryCheck
 from detections.validate.registry import CHECKS
 
-CONTENT_FOLDERS = ("rules", "hunting", "workbooks")
 MISSING_PATH = "DET103"
 
 
@@ -31,7 +30,7 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
         if path.is_dir() and (path / "rules").is_dir():  # a repository root: its content folders only
             files.extend(content_files(path))
         elif path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.is_file()
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()
                                 and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents)))
         elif path.is_file():
             files.append(path)
