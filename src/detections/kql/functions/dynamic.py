@@ -52,6 +52,7 @@ def array_length(array: Any) -> int | None:
 
 @scalar("array_concat", 1, 64, Y)
 def array_concat(*arrays: Any) -> list | None:
+    """All the arrays joined; null when an argument is not an array."""
     found = _arrays(arrays)
     return None if found is None else [item for array in found for item in array]
 
@@ -124,11 +125,13 @@ scalar("array_sort_desc", 1, 65, Y, doc="sort the first array descending (nulls 
 
 @scalar("array_reverse", 1, 1, Y)
 def array_reverse(array: Any) -> list | None:
+    """The array in reverse order."""
     return array[::-1] if type(array) is list else None
 
 
 @scalar("array_sum", 1, 1, R)
 def array_sum(array: Any) -> float | None:
+    """Sum of the elements as real; null when an element is not a number."""
     if type(array) is not list:
         return None
     numbers = [values.to_real(item) for item in array if item is not None]
@@ -154,6 +157,7 @@ scalar("array_iif", 3, 3, Y, doc="alias of array_iff")(array_iff)
 
 @scalar("repeat", 2, 2, Y)
 def repeat(value: Any, count: Any) -> list | None:
+    """An array holding `value` `count` times."""
     return None if count is None else [value] * max(int(count), 0)
 
 
@@ -169,6 +173,7 @@ def zip_arrays(*arrays: Any) -> list | None:
 
 @scalar("set_has_element", 2, 2, B)
 def set_has_element(array: Any, value: Any) -> bool | None:
+    """True when the array holds the value (JSON equality)."""
     if type(array) is not list:
         return None
     key = _hashable(value)
@@ -204,6 +209,7 @@ def set_difference(*arrays: Any) -> list | None:
 
 @scalar("bag_keys", 1, 1, Y)
 def bag_keys(bag: Any) -> list | None:
+    """The top-level keys of a property bag."""
     return list(bag) if type(bag) is dict else None
 
 
@@ -230,6 +236,7 @@ for _name in ("bag_pack", "pack", "pack_dictionary"):
 
 @scalar("pack_array", 1, 64, Y)
 def pack_array(*items: Any) -> list:
+    """An array of the arguments."""
     return list(items)
 
 

@@ -76,12 +76,14 @@ def parse_ipv4(value: Any) -> int | None:
 
 @scalar("parse_ipv4_mask", 2, 2, L)
 def parse_ipv4_mask(value: Any, prefix: Any) -> int | None:
+    """The address masked to `prefix` bits, as a long."""
     parsed = _v4(value, prefix)
     return None if parsed is None else parsed[0] & _mask(parsed[1])
 
 
 @scalar("ipv4_netmask_suffix", 1, 1, L)
 def ipv4_netmask_suffix(value: Any) -> int | None:
+    """The /prefix of an address (32 without one)."""
     parsed = _v4(value)
     return None if parsed is None else parsed[1]
 
@@ -104,6 +106,7 @@ def ipv4_compare(left: Any, right: Any, prefix: Any = None) -> int | None:
 
 @scalar("ipv4_is_match", 2, 3, B)
 def ipv4_is_match(left: Any, right: Any, prefix: Any = None) -> bool | None:
+    """True when the addresses are equal after masking with the smaller prefix."""
     pair = _v4_pair(left, right, prefix)
     return None if pair is None else pair[0] == pair[1]
 
@@ -145,6 +148,7 @@ def format_ipv4(value: Any, prefix: Any = None) -> str:
 
 @scalar("format_ipv4_mask", 1, 2, S)
 def format_ipv4_mask(value: Any, prefix: Any = None) -> str:
+    """"a.b.c.d/prefix" of the masked address; "" when invalid."""
     parsed = _v4(value, prefix)
     if parsed is None:
         return ""
@@ -186,18 +190,21 @@ def _v6_pair(left: Any, right: Any, prefix: Any) -> tuple[int, int] | None:
 
 @scalar("ipv6_compare", 2, 3, L)
 def ipv6_compare(left: Any, right: Any, prefix: Any = None) -> int | None:
+    """-1, 0 or 1 comparing two IPv6 (or IPv4) addresses after masking."""
     pair = _v6_pair(left, right, prefix)
     return None if pair is None else (pair[0] > pair[1]) - (pair[0] < pair[1])
 
 
 @scalar("ipv6_is_match", 2, 3, B)
 def ipv6_is_match(left: Any, right: Any, prefix: Any = None) -> bool | None:
+    """True when the IPv6 (or IPv4) addresses are equal after masking."""
     pair = _v6_pair(left, right, prefix)
     return None if pair is None else pair[0] == pair[1]
 
 
 @scalar("ipv6_is_in_range", 2, 2, B)
 def ipv6_is_in_range(value: Any, network: Any) -> bool | None:
+    """True when the address lies in the IPv6 CIDR range."""
     address, subnet = parse_v6(text(value)), parse_v6(text(network))
     if address is None or subnet is None:
         return None
@@ -207,6 +214,7 @@ def ipv6_is_in_range(value: Any, network: Any) -> bool | None:
 
 @scalar("ipv6_is_in_any_range", 2, 64, B)
 def ipv6_is_in_any_range(value: Any, *networks: Any) -> bool | None:
+    """True when the address lies in any of the IPv6 ranges."""
     if parse_v6(text(value)) is None:
         return None
     return any(ipv6_is_in_range(value, network) is True for network in _ranges(networks))
@@ -225,6 +233,7 @@ def parse_ipv6(value: Any) -> str:
 
 @scalar("parse_ipv6_mask", 2, 2, S)
 def parse_ipv6_mask(value: Any, prefix: Any) -> str:
+    """Canonical full IPv6 form of the address masked to `prefix` bits."""
     parsed = parse_v6(text(value))
     if parsed is None or prefix is None:
         return ""
@@ -260,12 +269,14 @@ def has_ipv4_prefix(source: Any, prefix: Any) -> bool:
 
 @scalar("has_any_ipv4", 2, 64, B)
 def has_any_ipv4(source: Any, *addresses: Any) -> bool:
+    """True when the text contains any of the addresses as a whole IPv4 token."""
     found = set(_addresses_in(text(source)))
     return any(text(address).strip() in found for address in _ranges(addresses))
 
 
 @scalar("has_any_ipv4_prefix", 2, 64, B)
 def has_any_ipv4_prefix(source: Any, *prefixes: Any) -> bool:
+    """True when an IPv4 token of the text starts with any of the prefixes."""
     return any(has_ipv4_prefix(source, prefix) for prefix in _ranges(prefixes))
 
 

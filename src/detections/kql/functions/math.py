@@ -71,11 +71,13 @@ for _name, (_arity, _fn, _domain) in _REAL_FUNCTIONS.items():
 
 @scalar("pi", 0, 0, R)
 def pi() -> float:
+    """The constant pi."""
     return math.pi
 
 
 @scalar("abs", 1, 1, long_or_real)
 def absolute(value: Any) -> Any:
+    """Absolute value of a number or timespan."""
     if value is None:
         return None
     if type(value) in (int, float, Decimal, timedelta):
@@ -102,6 +104,7 @@ def round_number(value: Any, precision: Any = 0) -> Any:
 
 @scalar("ceiling", 1, 1, keeps_type)
 def ceiling(value: Any) -> Any:
+    """The smallest integer not below the value (integers unchanged)."""
     if value is None or type(value) is int:
         return value
     number = value if type(value) is Decimal else _real(value)

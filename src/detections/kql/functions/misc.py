@@ -53,6 +53,7 @@ def isnull(value: Any) -> bool:
 
 @scalar("isnotnull", 1, 1, B)
 def isnotnull(value: Any) -> bool:
+    """True for any value but null."""
     return value is not None
 
 
@@ -61,4 +62,5 @@ scalar("not", 1, 1, B, doc="logical negation; not(null) is null")(values.not_)
 
 @scalar("new_guid", 0, 0, KType.GUID)
 def new_guid() -> str:
+    """A random GUID (non-deterministic, like Kusto)."""
     return str(uuid.uuid4())

@@ -89,6 +89,7 @@ scalar("series_fit_line", 1, 1, Y, doc="linear regression: rsquare, slope, varia
 
 @scalar("series_fit_line_dynamic", 1, 1, Y)
 def series_fit_line_dynamic(series: Any) -> dict | None:
+    """series_fit_line as one property bag."""
     fit = _fit_line(series)
     return None if fit is None else dict(zip((name for name, _ in MULTI_COLUMN["series_fit_line"]), fit, strict=True))
 
@@ -113,6 +114,7 @@ scalar("series_stats", 1, 2, R, doc="min, min_idx, max, max_idx, avg, stdev, var
 
 @scalar("series_stats_dynamic", 1, 2, Y)
 def series_stats_dynamic(series: Any, ignore_nonfinite: Any = False) -> dict | None:
+    """series_stats as one property bag."""
     stats = _stats(series, ignore_nonfinite)
     return None if stats is None else dict(zip((name for name, _ in MULTI_COLUMN["series_stats"]), stats, strict=True))
 
@@ -152,6 +154,7 @@ def series_fill_backward(series: Any, missing: Any = None) -> list | None:
 
 @scalar("series_fill_const", 2, 3, Y)
 def series_fill_const(series: Any, constant: Any, missing: Any = None) -> list | None:
+    """Missing values (null or the placeholder) replaced by the constant."""
     if type(series) is not list:
         return None
     is_missing = _missing(missing)
@@ -225,6 +228,7 @@ def outlier_scores(series: Sequence[float | None], kind: str = "ctukey", low_pct
 
 @scalar("series_outliers", 1, 5, Y)
 def series_outliers(series: Any, kind: Any = "ctukey", ignore: Any = None, low: Any = 10.0, high: Any = 90.0) -> list | None:
+    """Tukey fence anomaly score of each point (see outlier_scores)."""
     numbers = _numbers(series)
     if numbers is None:
         return None
@@ -263,6 +267,7 @@ def detect_periods(series: Sequence[float], min_period: float, max_period: float
 
 @scalar("series_periods_detect", 4, 4, Y)
 def series_periods_detect(series: Any, min_period: Any, max_period: Any, count: Any) -> tuple | None:
+    """(periods, scores) of the most significant periods (see detect_periods)."""
     numbers = _numbers(series)
     if numbers is None or count is None:
         return None
@@ -305,6 +310,7 @@ def _int(value: Any, default: int) -> int:
 
 @scalar("series_decompose", 1, 5, Y)
 def series_decompose(series: Any, seasonality: Any = -1, trend: Any = "avg", test_points: Any = 0, threshold: Any = 0.6) -> tuple | None:
+    """(baseline, seasonal, trend, residual) of the series (see decompose)."""
     numbers = _numbers(series)
     if numbers is None:
         return None
@@ -375,11 +381,13 @@ for _name, _fn in (("series_add", py.add), ("series_subtract", py.sub), ("series
 
 @scalar("series_abs", 1, 1, Y)
 def series_abs(series: Any) -> list | None:
+    """Element-wise absolute value."""
     numbers = _numbers(series)
     return None if numbers is None else [None if x is None else abs(x) for x in numbers]
 
 
 @scalar("series_sum", 1, 1, R)
 def series_sum(series: Any) -> float | None:
+    """Sum of the finite elements."""
     numbers = _numbers(series)
     return None if numbers is None else math.fsum(_finite(numbers))

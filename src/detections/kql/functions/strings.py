@@ -36,11 +36,13 @@ def string_size(value: Any) -> int:
 
 @scalar("tolower", 1, 1, S)
 def tolower(value: Any) -> str:
+    """Lower-case text."""
     return text(value).lower()
 
 
 @scalar("toupper", 1, 1, S)
 def toupper(value: Any) -> str:
+    """Upper-case text."""
     return text(value).upper()
 
 
@@ -59,11 +61,13 @@ def trim(pattern: Any, source: Any) -> str:
 
 @scalar("trim_start", 2, 2, S)
 def trim_start(pattern: Any, source: Any) -> str:
+    """Remove leading matches of the regex `pattern`."""
     return _trimmers(text(pattern))[0].sub("", text(source), count=1)
 
 
 @scalar("trim_end", 2, 2, S)
 def trim_end(pattern: Any, source: Any) -> str:
+    """Remove trailing matches of the regex `pattern`."""
     return _trimmers(text(pattern))[1].sub("", text(source), count=1)
 
 
@@ -105,6 +109,7 @@ def indexof(source: Any, match: Any, start: Any = 0, length: Any = -1, occurrenc
 
 @scalar("indexof_regex", 2, 5, L)
 def indexof_regex(source: Any, pattern: Any, start: Any = 0, length: Any = -1, occurrence: Any = 1) -> int | None:
+    """Like indexof(), for the first position where the regex matches."""
     regex = regex_or_none(text(pattern))
     value = text(source)
     start = 0 if start is None else int(start)
@@ -134,16 +139,19 @@ def split(source: Any, delimiter: Any, requested_index: Any = None) -> list[str]
 
 @scalar("strcat", 1, 64, S)
 def strcat(*values: Any) -> str:
+    """The arguments as text, concatenated (1 to 64 arguments)."""
     return "".join(text(value) for value in values)
 
 
 @scalar("strcat_delim", 3, 65, S)
 def strcat_delim(delimiter: Any, *values: Any) -> str:
+    """The arguments as text, joined by `delimiter`."""
     return text(delimiter).join(text(value) for value in values)
 
 
 @scalar("strcat_array", 2, 2, S)
 def strcat_array(array: Any, delimiter: Any) -> str:
+    """The array elements as text, joined by `delimiter`."""
     if type(array) is not list:
         return ""
     return text(delimiter).join(text(item) for item in array)
@@ -159,17 +167,20 @@ def strrep(value: Any, multiplier: Any, delimiter: Any = "") -> str:
 
 @scalar("strcmp", 2, 2, L)
 def strcmp(left: Any, right: Any) -> int:
+    """-1, 0 or 1 comparing the texts ordinally."""
     a, b = text(left), text(right)
     return (a > b) - (a < b)
 
 
 @scalar("reverse", 1, 1, S)
 def reverse(value: Any) -> str:
+    """The text reversed."""
     return text(value)[::-1]
 
 
 @scalar("replace_string", 3, 3, S)
 def replace_string(source: Any, lookup: Any, rewrite: Any) -> str:
+    """Every occurrence of `lookup` replaced by `rewrite` (plain text, case-sensitive)."""
     needle = text(lookup)
     return text(source).replace(needle, text(rewrite)) if needle else text(source)
 
@@ -294,11 +305,13 @@ def isempty(value: Any) -> bool:
 
 @scalar("isnotempty", 1, 1, B)
 def isnotempty(value: Any) -> bool:
+    """Neither null nor ""."""
     return not (value is None or value == "")
 
 
 @scalar("base64_encode_tostring", 1, 1, S)
 def base64_encode_tostring(value: Any) -> str:
+    """Base64 of the UTF-8 text."""
     return base64.b64encode(text(value).encode("utf-8")).decode("ascii")
 
 
@@ -313,6 +326,7 @@ def base64_decode_tostring(value: Any) -> str:
 
 @scalar("base64_encode_fromarray", 1, 1, S)
 def base64_encode_fromarray(value: Any) -> str:
+    """Base64 of an array of byte values."""
     if type(value) is not list:
         return ""
     try:
@@ -323,6 +337,7 @@ def base64_encode_fromarray(value: Any) -> str:
 
 @scalar("base64_decode_toarray", 1, 1, Y)
 def base64_decode_toarray(value: Any) -> list[int] | None:
+    """The bytes encoded in base64, as an array of integers; null when invalid."""
     try:
         return list(base64.b64decode(text(value), validate=True))
     except (binascii.Error, ValueError):
@@ -338,11 +353,13 @@ def url_encode(value: Any) -> str:
 
 @scalar("url_encode_component", 1, 1, S)
 def url_encode_component(value: Any) -> str:
+    """Like url_encode, with %20 for spaces."""
     return url_encode(value).replace("+", "%20")
 
 
 @scalar("url_decode", 1, 1, S)
 def url_decode(value: Any) -> str:
+    """Decode %xx escapes and + as space."""
     return unquote_plus(text(value))
 
 
@@ -376,4 +393,5 @@ def make_string(*codepoints: Any) -> str:
 
 @scalar("unicode_codepoints_from_string", 1, 1, Y)
 def unicode_codepoints_from_string(value: Any) -> list[int]:
+    """The Unicode code points of the text."""
     return [ord(char) for char in text(value)]

@@ -1,0 +1,45 @@
+"""The registry as a whole: every declaration is usable by the binder and documented."""
+
+import detections.kql.functions as functions
+from detections.kql.registry import AGGREGATES, SCALARS
+from detections.kql.types import KType
+
+ALL_TYPES = [kind for kind in KType]
+
+
+def test_library_size():
+    assert len(SCALARS) >= 200
+    assert len(AGGREGATES) >= 45
+
+
+def test_every_function_is_documented():
+    undocumented = [name for name, f in {**SCALARS, **AGGREGATES}.items() if not (f.doc or f.impl.__doc__)]
+    assert undocumented == []
+
+
+def test_type_rules_accept_unknown_arguments():
+    """While binding, an argument of unknown type must never make a rule fail."""
+    for registry in (SCALARS, AGGREGATES):
+        for name, function in registry.items():
+            count = function.min_args if function.max_args is None else max(function.min_args, min(function.max_args, 3))
+            result = function.result_type([KType.UNKNOWN] * count)
+            assert isinstance(result, KType), name
+
+
+def test_type_rules_never_raise():
+    for registry in (SCALARS, AGGREGATES):
+        for function in registry.values():
+            for kind in ALL_TYPES:
+                count = max(function.min_args, 1) if function.max_args != 0 else 0
+                result = function.result_type([kind] * count)
+                assert result is None or isinstance(result, KType)
+
+
+def test_arity_bounds_are_consistent():
+    for function in [*SCALARS.values(), *AGGREGATES.values()]:
+        assert function.max_args is None or function.max_args >= function.min_args, function.name
+
+
+def test_executor_functions_and_unsupported_are_not_implemented_here():
+    assert not set(functions.EXECUTOR_FUNCTIONS) & set(SCALARS)
+    assert set(functions.UNSUPPORTED) <= set(SCALARS)
