@@ -94,7 +94,9 @@ def smoke(root: Path, workspace_id: str | None, tables: tuple[str, ...], timespa
                                 "ok": r.ok, "rows": r.rows, "error": r.error} for r in results], indent=2))
     else:
         console = Console()
-        table = Table("", "kind", "name", "path", "result", header_style="bold")
+        table = Table("", "kind", "name", header_style="bold")
+        table.add_column("path", overflow="fold")
+        table.add_column("result", overflow="fold")
         for r in results:
             table.add_row(Text("ok", "green") if r.ok else Text("FAIL", "red"), r.kind, Text(r.item.name),
                           Text(_relative(r.item.path, root)), Text(f"{r.rows} row(s)" if r.ok else r.error or ""))
@@ -115,6 +117,7 @@ def smoke(root: Path, workspace_id: str | None, tables: tuple[str, ...], timespa
 def backtest(rule: str, root: Path, workspace_id: str | None, tables: tuple[str, ...], days: int,
              end_text: str | None, fmt: str) -> None:
     """Count the alerts RULE (id, name or file) would have raised each day over the last --days."""
+    from detections.content.durations import format_duration
     from detections.live.backtest import backtest as run_backtest
     from detections.live.target import open_workspace, parse_when
 
@@ -130,14 +133,15 @@ def backtest(rule: str, root: Path, workspace_id: str | None, tables: tuple[str,
             result = run_backtest(target, workspace, days, parse_when(end_text),
                                   progress=lambda done, total: status.update(f"run {done} of {total}"))
     if fmt == "json":
-        click.echo(json.dumps({"rule": target.id, "name": target.name, "frequency": str(result.frequency),
-                               "period": str(result.period), "total_alerts": result.total_alerts,
+        click.echo(json.dumps({"rule": target.id, "name": target.name, "frequency": format_duration(result.frequency),
+                               "period": format_duration(result.period), "total_alerts": result.total_alerts,
                                "days": [{"day": d.day.isoformat(), "runs": d.runs, "runs_alerting": d.runs_alerting,
                                          "alerts": d.alerts, "suppressed": d.suppressed, "rows": d.rows}
                                         for d in result.days]}, indent=2))
         return
     table = Table("day", "runs", "runs alerting", "alerts", "suppressed", "result rows",
-                  title=Text(f"{target.name}: every {result.frequency} over {result.period}"), header_style="bold")
+                  title=Text(f"{target.name}: every {format_duration(result.frequency)} over the last "
+                               f"{format_duration(result.period)}"), header_style="bold")
     for d in result.days:
         table.add_row(d.day.isoformat(), str(d.runs), str(d.runs_alerting), str(d.alerts), str(d.suppressed),
                       str(d.rows))
