@@ -79,8 +79,8 @@ def test_changing_a_rule_kind_replaces_it(workspace: Workspace) -> None:
 
 
 def _foreign_items(workspace: Workspace) -> None:
-    """Items someone else made: a rule without our marker, one marked by another repository, a saved
-    search and a workbook without our tag."""
+    """Items someone else made: a Content Hub rule, one marked by another repository, a saved search
+    and a workbook without our tag."""
     emu = workspace.emulator
     foreign_rule = {"kind": "NRT", "properties": {
         "displayName": "Portal rule", "enabled": True, "severity": "Low", "query": "AWSCloudTrail | take 1",
@@ -92,6 +92,10 @@ def _foreign_items(workspace: Workspace) -> None:
                     "22222222-2222-4222-8222-222222222222",
         "kind": "AnalyticsRule",
         "source": {"kind": "SourceRepository", "name": "detections", "sourceId": "another-repo"}}})
+    emu.seed("metadata", "analyticrule-11111111-1111-4111-8111-111111111111", {"properties": {
+        "parentId": f"{emu.workspace_resource_id}/providers/Microsoft.SecurityInsights/alertRules/"
+                    "11111111-1111-4111-8111-111111111111",
+        "kind": "AnalyticsRule", "source": {"kind": "Solution", "name": "Amazon Web Services"}}})
     emu.seed("savedSearches", "analyst-search", {"properties": {
         "category": "Hunting Queries", "displayName": "Mine", "query": "AWSCloudTrail | take 5",
         "tags": [{"name": MARKER_TAG, "value": "another-repo"}]}})

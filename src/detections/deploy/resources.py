@@ -88,15 +88,19 @@ class AlertRules(_Base):
         ]
 
     def _markers(self) -> dict[str, dict[str, Any]]:
-        """Our metadata items by the lower-cased id of the rule they mark."""
+        """Metadata items written by `detections` (any repository), by the lower-cased id of their rule.
+
+        Only the documented `properties/kind` filter goes to the service; the source is checked here.
+        """
         found: dict[str, dict[str, Any]] = {}
         items = self.clients.sentinel.metadata.list(
-            self.target.resource_group, self.target.workspace,
-            filter=f"properties/source/kind eq '{MARKER_SOURCE_KIND}' and properties/source/name eq '{MARKER_NAME}'",
-        )
+            self.target.resource_group, self.target.workspace, filter="properties/kind eq 'AnalyticsRule'")
         for item in map(_as_dict, items):
             props = item.get("properties") or {}
-            if props.get("kind") == "AnalyticsRule" and isinstance(props.get("parentId"), str):
+            source = props.get("source") or {}
+            if (source.get("kind"), source.get("name")) == (MARKER_SOURCE_KIND, MARKER_NAME) and isinstance(
+                props.get("parentId"), str
+            ):
                 found[props["parentId"].rstrip("/").rsplit("/", 1)[-1].lower()] = item
         return found
 
