@@ -62,9 +62,9 @@ def test_let_scalars_tables_materialize_and_toscalar():
 
 
 def test_user_functions_scalar_tabular_defaults_and_invoke():
-    query = """let double = (x:long, by:long = 2) { x * by };
+    query = """let twice = (x:long, factor:long = 2) { x * factor };
     let only = (t:(B:string), b:string) { t | where B == b };
-    only(T, "y") | extend D = double(A), E = double(A, 3) | project D, E"""
+    only(T, "y") | extend D = twice(A), E = twice(A, 3) | project D, E"""
     assert run(query).rows == [(4, 6)]
     assert run("let f = (t:(*)) { t | count }; T | invoke f()").rows == [(3,)]
 
@@ -131,11 +131,36 @@ def test_check_collects_every_problem():
     assert all(p.line == 1 for p in problems)
 
 
-@pytest.mark.parametrize("query", ["T | make-series count() on C step 1h", "T | top-nested 2 of B by count()"])
+@pytest.mark.parametrize("query", ["T | partition by B (take 1)", "T | fork (take 1) (count)"])
 def test_unsupported_operators_name_the_construct(query):
     with pytest.raises(KqlUnsupportedError) as err:
         run(query)
     assert err.value.message.split("'")[1] in query
+
+
+def test_make_series_fills_absent_bins_with_the_default():
+    result = run("T | make-series n = count() default = 0, s = sum(A) on C step 1h by B | where B == 'x' | project n, s, C")
+    counts, sums, axis = result.rows[0]
+    assert len(counts) == len(axis) and axis[0] == datetime(2024, 4, 1, tzinfo=UTC)
+    at_ten = axis.index(datetime(2024, 5, 1, 10, tzinfo=UTC))
+    assert counts[0] == 1 and counts[at_ten] == 1 and sum(counts) == 2 and sums[at_ten] == 1 and counts[-1] == 0
+
+
+def test_multi_column_functions_are_spread_and_named():
+    result = run_query("print x = dynamic([1, 2, 3]) | extend (a, b) = series_fit_line(x) | project-away x")
+    assert result.columns[:3] == ["a", "b", "series_fit_line_x_variance"]
+    assert result.rows[0][1] == pytest.approx(1.0)
+
+
+def test_search_and_find_over_tables():
+    tables = {"A1": [{"Msg": "user bob failed"}], "B1": [{"Host": "bob-pc", "Port": 22}]}
+    assert run_query('search in (A1, B1) "bob"', tables).rows == [("A1", "user bob failed", "", None),
+                                                                  ("B1", "", "bob-pc", 22)]  # bob is a term of bob-pc
+    assert run_query('search in (A1, B1) "pc-bob"', tables).rows == []
+    assert run_query("search in (A1, B1) Port == 22", tables).rows == [("B1", "", "bob-pc", 22)]
+    found = run_query("find withsource=Src in (A1, B1) where Port == 22 project Host", tables)
+    assert found.columns == ["Src", "Host"] and found.rows == [("B1", "bob-pc")]
+    assert run_query('A1 | where * has "failed" | count', tables).rows == [(1,)]
 
 
 def test_plan_is_cached_and_small_queries_are_fast():

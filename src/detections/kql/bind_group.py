@@ -11,9 +11,18 @@ from detections.kql.compiler import CExpr, Scope
 from detections.kql.errors import KqlUnsupportedError
 from detections.kql.naming import aggregate_name, next_column_name
 from detections.kql.ops_core import Column, Op, unique_name
-from detections.kql.ops_group import JOIN_KINDS, Aggregate, Join, Summarize, pick_extreme, pick_first
+from detections.kql.ops_group import (
+    JOIN_KINDS,
+    Aggregate,
+    Join,
+    MakeSeries,
+    Summarize,
+    pick_extreme,
+    pick_first,
+)
 from detections.kql.registry import AGGREGATES
 from detections.kql.types import KType
+from detections.kql.values import bin_value
 
 _MULTI_COLUMN = {"arg_max", "arg_min", "take_any", "any", "argmax", "argmin"}
 _ALIASES = {"argmax": "arg_max", "argmin": "arg_min", "any": "take_any"}
@@ -68,7 +77,9 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         if compiled.type is KType.DYNAMIC:
             raise binder.error(item, "a summarize group key cannot be dynamic: cast it (tostring(), toint(), ...)")
         name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
-        columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
+        if any(n == name for n, _ in columns):
+            raise binder.error(item, f"a column with the name '{name}' is already declared in this summarize")
+        columns.append((name, compiled.type))
         keys.append(compiled.fn)
     collector = AggregateCollector(binder, input_scope)
     outputs: list[Any] = []
@@ -212,6 +223,50 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
     return Join(left, right, node.kind, lkeys, rkeys, columns, keep)
 
 
+def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> Op:
+    """make-series: `by` columns, one dynamic array per aggregate, then the axis array."""
+    input_scope = Scope(list(op.columns), env)
+    compiler = binder.compiler
+    columns: list[Column] = []
+    keys = []
+    for item in node.by:
+        names, expr = _names(item)
+        compiled = compiler.compile(expr, input_scope)
+        if compiled.type is KType.DYNAMIC:
+            raise binder.error(item, "a make-series group key cannot be dynamic: cast it first")
+        columns.append((names[0] or compiled.name or next_column_name([n for n, _ in columns]), compiled.type))
+        keys.append(compiled.fn)
+    collector = AggregateCollector(binder, input_scope)
+    defaults = []
+    for item in node.aggregates:
+        names, expr = _names(item.expr)
+        if not isinstance(expr, ast.Call) or expr.name not in AGGREGATES:
+            raise binder.error(item, "each make-series column must be an aggregate function call")
+        compiled = collector.add(expr, input_scope)
+        default = compiler.compile(item.default, Scope([], env)).value if item.default is not None else 0
+        defaults.append(default)
+        columns.append((unique_name(names[0] or compiled.name, [n for n, _ in columns]), KType.DYNAMIC))
+    axis_names, axis_expr = _names(node.on)
+    axis = compiler.compile(axis_expr, input_scope)
+    if axis.type not in (KType.DATETIME, KType.TIMESPAN, KType.INT, KType.LONG, KType.REAL, KType.UNKNOWN):
+        raise binder.error(node.on, f"the make-series axis must be a datetime, timespan or number, not {axis.type.value}")
+    scalar = Scope([], env)
+    step = compiler.compile(node.step, scalar)
+    start = compiler.compile(node.start, scalar) if node.start is not None else None
+    end = compiler.compile(node.end, scalar) if node.end is not None else None
+    axis_fn = axis.fn
+
+    def bounds(rows: list) -> tuple:
+        size = step.fn(())
+        low = start.fn(()) if start is not None else (bin_value(min(axis_fn(r) for r in rows), size) if rows else None)
+        high = end.fn(()) if end is not None else (bin_value(max(axis_fn(r) for r in rows), size) + size if rows else None)
+        return low, high, size
+
+    columns.append((unique_name(axis_names[0] or axis.name or "Column1", [n for n, _ in columns]), KType.DYNAMIC))
+    return MakeSeries(op, columns, keys, axis_fn, collector.slots, defaults, bounds)
+
+
+register_operator(ast.MakeSeries, bind_make_series)
 register_operator(ast.Summarize, bind_summarize)
 register_operator(ast.Join, bind_join)
 register_operator(ast.Lookup, bind_lookup)

@@ -17,6 +17,7 @@ from typing import Any
 from detections.kql import ast
 from detections.kql.compiler import CExpr, Compiler, Scope, constant
 from detections.kql.errors import KqlError, KqlSemanticError, KqlUnsupportedError
+from detections.kql.functions.series import MULTI_COLUMN
 from detections.kql.naming import next_column_name
 from detections.kql.ops_core import (
     Cached,
@@ -394,20 +395,34 @@ class Binder:
         return self._union_of(parts, node.withsource, node.kind == "inner", node)
 
     def _union_of(self, parts: list[tuple[str, Op]], withsource: str | None, inner: bool, node: Any) -> Op:
-        columns: list[Column] = []
-        positions: dict[str, int] = {}
+        """Outer union by column name; a name with several types becomes one column per type
+        (`X_string`, `X_long`), as Kusto names them."""
+        variants: dict[str, list[KType]] = {}
         for _, op in parts:
             for name, ktype in op.columns:
-                at = positions.get(name)
-                if at is None:
-                    positions[name] = len(columns)
-                    columns.append((name, ktype))
-                elif columns[at][1] is not ktype:
-                    columns[at] = (name, KType.DYNAMIC if ktype is not KType.UNKNOWN else columns[at][1])
+                kinds = variants.setdefault(name, [])
+                if ktype not in kinds:
+                    kinds.append(ktype)
         if inner:
             common = set.intersection(*({n for n, _ in op.columns} for _, op in parts))
-            columns = [c for c in columns if c[0] in common]
-        maps = [[op.index().get(name) for name, _ in columns] for _, op in parts]
+            variants = {n: k for n, k in variants.items() if n in common}
+        columns: list[Column] = []
+        sources: list[tuple[str, KType | None]] = []  # (input name, type it must have, None: any)
+        for name, kinds in variants.items():
+            if len(kinds) == 1:
+                columns.append((name, kinds[0]))
+                sources.append((name, None))
+            else:
+                columns.extend((f"{name}_{k.value}", k) for k in kinds)
+                sources.extend((name, k) for k in kinds)
+        maps = []
+        for _, op in parts:
+            index = op.index()
+            mapping: list[int | None] = []
+            for name, ktype in sources:
+                at = index.get(name)
+                mapping.append(at if at is not None and (ktype is None or op.columns[at][1] is ktype) else None)
+            maps.append(mapping)
         if withsource:
             columns = [(withsource, KType.STRING), *columns]
         return Union([op for _, op in parts], columns, maps, withsource, [label for label, _ in parts])
@@ -453,23 +468,38 @@ class Binder:
         columns, parts = list(op.columns), list(range(len(op.columns)))
         window = Window()
         scope = Scope(list(op.columns), env, window)
+        assigned: set[str] = set()
         for item in items:
-            names, expr = _names(item)
-            scope.window_used = False
-            compiled = self.compiler.compile(expr, scope)
-            if len(names) > 1:
-                raise self.error(item, "assigning several columns from one expression is not supported here",
-                                 KqlUnsupportedError)
-            name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
-            fn = _WindowFn(compiled.fn) if scope.window_used else compiled.fn
-            at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
-            if at is None:
-                columns.append((name, compiled.type))
-                parts.append(fn)
-            else:
-                columns[at] = (name, compiled.type)
-                parts[at] = fn
+            for name, ktype, fn in self._item_columns(item, scope, [n for n, _ in columns]):
+                if name in assigned:
+                    raise self.error(item, f"a column with the name '{name}' is already declared in this {label}")
+                assigned.add(name)
+                at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
+                if at is None:
+                    columns.append((name, ktype))
+                    parts.append(fn)
+                else:
+                    columns[at] = (name, ktype)
+                    parts[at] = fn
         return Compute(op, columns, parts, label, window if _used_window(parts) else None)
+
+    def _item_columns(self, item: Any, scope: Scope, taken: list[str]) -> list[tuple[str, KType, Any]]:
+        """Columns made by one extend/project item: usually one; a function returning several
+        (series_stats, series_decompose_anomalies, ...) gives one per part, named
+        `<function>_<argument>_<part>` unless `(a, b) = ...` names them."""
+        names, expr = _names(item)
+        scope.window_used = False
+        compiled = self.compiler.compile(expr, scope)
+        fn = _WindowFn(compiled.fn) if scope.window_used else compiled.fn
+        parts = MULTI_COLUMN.get(expr.name) if isinstance(expr, ast.Call) else None
+        if parts is None:
+            if len(names) > 1:
+                raise self.error(item, f"{len(names)} names given for an expression that returns one column")
+            return [(names[0] or compiled.name or next_column_name(taken), compiled.type, fn)]
+        first = self.compiler.compile(expr.args[0], scope).name if expr.args else None
+        whole = _memo_by_row(fn)
+        return [(names[j] if j < len(names) and names[j] else f"{expr.name}_{first or ''}_{suffix}", ktype,
+                 (lambda r, j=j: (whole(r) or _NO_PARTS)[j])) for j, (suffix, ktype) in enumerate(parts)]
 
     def _project(self, node: ast.Project, op: Op, env: Env) -> Op:
         window = Window()
@@ -482,16 +512,15 @@ class Binder:
                     columns.append(op.columns[i])
                     parts.append(i)
                 continue
-            names, expr = _names(item)
-            compiled = self.compiler.compile(expr, scope)
-            name = names[0] or compiled.name or next_column_name([n for n, _ in columns] + [n for n, _ in op.columns])
-            if any(n == name for n, _ in columns):
-                raise self.error(item, f"column '{name}' is projected twice")
-            columns.append((name, compiled.type))
-            if compiled.column is not None:
-                parts.append(compiled.column)
+            if isinstance(item, ast.Name) and item.name in scope.index:
+                made = [(item.name, op.columns[scope.index[item.name]][1], scope.index[item.name])]
             else:
-                parts.append(_WindowFn(compiled.fn) if scope.window_used else compiled.fn)
+                made = self._item_columns(item, scope, [n for n, _ in columns] + [n for n, _ in op.columns])
+            for name, ktype, fn in made:
+                if any(n == name for n, _ in columns):
+                    raise self.error(item, f"a column with the name '{name}' is already declared in this project")
+                columns.append((name, ktype))
+                parts.append(fn)
         return Compute(op, columns, parts, "project", window if _used_window(parts) else None)
 
     def _match(self, item: Any, op: Op) -> list[int]:
@@ -620,6 +649,21 @@ class _WindowFn:
 
     def __call__(self, row: tuple) -> Any:
         return self.fn(row)
+
+
+_NO_PARTS: tuple = (None,) * 16
+
+
+def _memo_by_row(fn: Callable) -> Callable:
+    """Evaluate a multi-column function once per row although each of its columns asks for it."""
+    last: list = [None, None]
+
+    def cached(r: tuple) -> Any:
+        if last[0] is not r:
+            last[0], last[1] = r, fn(r)
+        return last[1]
+
+    return cached
 
 
 def _used_window(parts: list[Any]) -> bool:

@@ -141,6 +141,8 @@ class Compiler:
         return self._finish(lambda r: impl(f(r)), op.result, None, [operand])
 
     def _binary(self, node: ast.Binary, scope: Scope) -> CExpr:
+        if isinstance(node.left, ast.Star):
+            return self._any_column(node, scope)
         left, right = self.compile(node.left, scope), self.compile(node.right, scope)
         symbol = node.op
         if symbol in ("and", "or"):
@@ -149,6 +151,17 @@ class Compiler:
             return self._finish(fn, KType.BOOL, None, [left, right])
         op = self._resolve(node, symbol, left.type, right.type)
         return self._finish(self._apply2(op, left, right, symbol), op.result, None, [left, right])
+
+    def _any_column(self, node: ast.Binary, scope: Scope) -> CExpr:
+        """`* has "x"` (where/search): true when any column, as text, satisfies the operator."""
+        right = self.compile(node.right, scope)
+        op = self._resolve(node, node.op, KType.STRING, right.type)
+        scope.used.update(range(len(scope.columns)))
+        impl, rf, text = op.impl, right.fn, v.to_string
+        if right.const and op.prepare is not None:
+            run = op.prepare(right.value)
+            return CExpr(lambda r: any(run(x if type(x) is str else text(x)) is True for x in r), KType.BOOL)
+        return CExpr(lambda r: any(impl(x if type(x) is str else text(x), rf(r)) is True for x in r), KType.BOOL)
 
     def _resolve(self, node: Any, symbol: str, *types: KType) -> operators.Operation:
         try:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import detections.kql.functions  # noqa: F401 - fills the SCALARS/AGGREGATES registries
-from detections.kql import bind_group, bind_rows  # noqa: F401 - register their operators
+from detections.kql import bind_group, bind_rows, bind_search  # noqa: F401 - register their operators
 from detections.kql.binder import Binder, Plan
 from detections.kql.errors import KqlError, KqlUnsupportedError
 from detections.kql.loading import convert_rows, infer_columns, schema_columns

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from detections.kql.errors import KqlUnsupportedError
 from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, null_of
 
 
@@ -158,4 +159,44 @@ class Join(Op):
                 out.append(lr + right_nulls)
         if track_right:
             out.extend(left_nulls + tuple([rr[i] for i in keep]) for rr in right_rows if id(rr) not in matched_right)
+        return out
+
+
+class MakeSeries(Op):
+    """make-series: per group, one array per aggregate over the axis bins [start, end) of size
+    `step`, absent bins filled with the aggregate's default; then the array of bin starts."""
+
+    label = "make-series"
+
+    def __init__(self, source: Op, columns: list[Column], keys: list[RowFn], axis: RowFn,
+                 aggregates: list[Aggregate], defaults: list[Any], bounds: Callable[[list[Row]], tuple[Any, Any, Any]]) -> None:
+        self.source, self.columns, self.keys, self.axis = source, columns, keys, axis
+        self.aggregates, self.defaults, self.bounds = aggregates, defaults, bounds
+
+    def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        axis = self.axis
+        present = [r for r in rows if axis(r) is not None]
+        start, end, step = self.bounds(present)
+        if start is None or end is None or not step:
+            return []
+        count = 0
+        while start + step * count < end:
+            count += 1
+            if count > 1_000_000:
+                raise KqlUnsupportedError("make-series would create more than 1,000,000 bins")
+        groups: dict[Any, dict[int, list[Row]]] = {}
+        keys = self.keys
+        for r in present:
+            position = int((axis(r) - start) // step)
+            if 0 <= position < count:
+                key = tuple([f(r) for f in keys])
+                groups.setdefault(key, {}).setdefault(position, []).append(r)
+        bins = [start + step * k for k in range(count)]
+        out = []
+        for key, by_bin in groups.items():
+            series = []
+            for agg, default in zip(self.aggregates, self.defaults, strict=True):
+                series.append([_evaluate(agg, by_bin[k]) if k in by_bin else default for k in range(count)])
+            out.append(key + tuple(series) + (list(bins),))
         return out
