@@ -107,6 +107,7 @@ def test_package_command_writes_dist(workspace: Workspace, tmp_path: Path) -> No
     result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"), "--source", "my-repo")
     assert result.exit_code == 0, result.output
     assert "DCR collects Security EventIDs 4625, 4697, 4698, 4771" in result.output
+    assert "analytics rules 2, hunting queries 2, workbooks 1" in result.output
     assert (tmp_path / "dist/azuredeploy.json").is_file()
 
 

@@ -56,8 +56,8 @@ def package(root: Path, out: Path, source: str | None, workspace: str, location:
         sys.exit(1)
     needs = result.needs
     console.print(
-        f"packaged {len(repo.rules)} rule(s), {len(repo.hunting)} hunting quer(ies), {len(repo.workbooks)} "
-        f"workbook(s) into {out}/ ({len(result.files)} files)", highlight=False,
+        f"packaged into {out}/ ({len(result.files)} files): analytics rules {len(repo.rules)}, "
+        f"hunting queries {len(repo.hunting)}, workbooks {len(repo.workbooks)}", highlight=False,
     )
     if needs.all_events:
         console.print("[yellow]DCR collects ALL Security events:[/] " + "; ".join(needs.unrestricted), highlight=False)
