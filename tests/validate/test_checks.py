@@ -236,3 +236,12 @@ def test_unknown_connector_suggests_the_closest_id(repo):
     path = repo.rule(_set("requiredDataConnectors", [{"connectorId": "AWSS", "dataTypes": ["AWSCloudTrail"]}]))
     [diagnostic] = [d for d in repo.validate(path) if d.code == "DET800"]
     assert diagnostic.hint.startswith("did you mean AWSS3")
+
+
+def test_folded_query_with_comment(repo):
+    folded = repo.write("rules/AWSCloudTrail/Folded.yaml", repo.rule().read_text().replace(
+        "query: |\n  AWSCloudTrail\n", "query:\n  AWSCloudTrail\n  // keep only sign-ins\n"))
+    assert repo.codes(folded) == ["DET701"]
+    url = repo.rule(lambda d: d.update(query='AWSCloudTrail | where EventSource == "https://x" | take 1',
+                                       id="7c9e6679-7425-40de-944b-e07fc1f90ae7"), name="Url")
+    assert repo.codes(url) == []

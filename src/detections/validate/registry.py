@@ -35,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     entities.LegacyEntityColumn(),
     alerts.TooManyPlaceholders(),
     text.NonAsciiQuery(),
+    text.CommentSwallowsQuery(),
     connectors.UnknownConnector(),
     workbooks.UserWorkbookTemplateId(),
     workbooks.HardCodedResourceId(),
