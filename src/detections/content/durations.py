@@ -15,12 +15,6 @@ _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$
 _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-# The text forms accepted, for schemas and error messages.
-DURATION_PATTERN = (
-    r"^(\d+[smhd]|(\d+\.)?\d{1,2}:\d{2}:\d{2}(\.\d{1,7})?|P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?)$"
-)
-
-
 def parse_duration(text: str) -> timedelta:
     """Parse one duration; ValueError names the accepted forms."""
     value = text.strip()
