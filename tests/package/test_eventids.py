@@ -20,6 +20,7 @@ from detections.package.eventids import event_id_usage
         ("SecurityEvent | where EventID between (4720 .. 4722)", {4720, 4721, 4722}),
         ("SecurityEvent | extend x = 1 | where EventID == 4688 | summarize count() by Computer", {4688}),
         ("union SecurityEvent, AWSCloudTrail | where EventID == 1102", {1102}),
+        ("union Security* | where EventID == 4740", {4740}),
         # a let-bound table filtered where it is used, and a join's right side with its own filter
         (
             "let base = SecurityEvent | where TimeGenerated > ago(1d);\n"
@@ -38,6 +39,7 @@ def test_event_ids_are_derived_from_filters(query: str, ids: set[int]) -> None:
     [
         "SecurityEvent | summarize count() by EventID",
         "SecurityEvent | where EventID != 4624",
+        "union withsource=T Sec* | take 10",
         "SecurityEvent | where EventID == 4624 or Computer == 'x'",
         "SecurityEvent | summarize count() by EventID | where EventID == 4624",  # filter after reshaping
         "SecurityEvent | extend EventID = 4625 | where EventID == 4625",  # filter on a recomputed column

@@ -10,6 +10,7 @@ Security event; the result says which item and why, so the data collection rule 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from detections.kql import ast
@@ -146,7 +147,7 @@ class _Analyzer:
                 self.tabular(self.lets[name], inherited)
             finally:
                 self._active.discard(name)
-        elif name == TABLE:
+        elif name == TABLE or ("*" in name and fnmatchcase(TABLE, name)):  # union Security*
             self._record(inherited, "a SecurityEvent read without an EventID filter")
 
     def _pipe(self, node: ast.Pipe, inherited: IdSet) -> None:
