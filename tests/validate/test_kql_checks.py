@@ -130,3 +130,20 @@ def test_real_engine_unknown_table_and_missing_column(repo):
     missing = repo.rule(lambda d: d.update(query="AWSCloudTrail\n| project UserIdentityArn, SourceIpAddress\n",
                                            customDetails={"Region": "AWSRegion"}), name="Column")
     assert "DET905" in [d.code for d in repo.validate(missing)]
+
+
+def test_broken_engine_import_is_reported(repo, monkeypatch):
+    import importlib
+
+    def broken(name, *args, **kwargs):
+        raise SyntaxError("invalid syntax (parser.py, line 3)")
+
+    kql_checks._load_engine.cache_clear()
+    monkeypatch.setattr(importlib, "import_module", broken)
+    try:
+        repo.rule()
+        [diagnostic] = [d for d in repo.validate() if d.code == "DET900"]
+        assert "SyntaxError: invalid syntax" in diagnostic.message
+    finally:
+        monkeypatch.undo()
+        kql_checks._load_engine.cache_clear()

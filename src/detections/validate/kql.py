@@ -31,13 +31,19 @@ _LOG_ANALYTICS_QUERY_TYPES = (None, 0)
 
 
 @cache
-def engine() -> ModuleType | None:
-    """The KQL engine module, or None while it is not available in this checkout."""
+def _load_engine() -> tuple[ModuleType | None, str]:
     try:
         module = importlib.import_module("detections.kql")
-    except ImportError:
-        return None
-    return module if hasattr(module, "bind") else None
+    except Exception as exc:  # a missing or broken engine must not stop the other checks
+        return None, f"{type(exc).__name__}: {exc}"
+    if not hasattr(module, "bind"):
+        return None, "detections.kql has no bind()"
+    return module, ""
+
+
+def engine() -> ModuleType | None:
+    """The KQL engine module, or None while it is not available in this checkout."""
+    return _load_engine()[0]
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,9 @@ class KqlEngineUnavailable(RepositoryCheck):
 
     def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
         if engine() is None and any(True for _ in ctx.items()):
-            yield self.at(Location(Path(ctx.repository.root)), "KQL engine unavailable: queries were not checked",
+            reason = _load_engine()[1]
+            yield self.at(Location(Path(ctx.repository.root)),
+                          "KQL engine unavailable: queries were not checked" + (f" ({reason})" if reason else ""),
                           "install the complete detections package (detections.kql)")
 
 
