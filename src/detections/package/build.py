@@ -145,7 +145,11 @@ def write_tree(files: dict[str, bytes], out: Path) -> None:
         if out.exists():
             retired = staging.with_name(staging.name + "-old")
             out.rename(retired)
-            staging.rename(out)
+            try:
+                staging.rename(out)
+            except BaseException:
+                retired.rename(out)  # put the previous package back
+                raise
             shutil.rmtree(retired)
         else:
             staging.rename(out)
