@@ -43,3 +43,13 @@ def test_arity_bounds_are_consistent():
 def test_executor_functions_and_unsupported_are_not_implemented_here():
     assert not set(functions.EXECUTOR_FUNCTIONS) & set(SCALARS)
     assert set(functions.UNSUPPORTED) <= set(SCALARS)
+
+
+def test_reference_documentation_lists_every_function_and_operator():
+    from pathlib import Path
+
+    from detections.kql.operators import OPERATORS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "kql-functions.md").read_text(encoding="utf-8")
+    missing = [name for name in [*SCALARS, *AGGREGATES, *OPERATORS] if f"| `{name}` |" not in text]
+    assert missing == []
