@@ -93,6 +93,13 @@ def test_bad_input(text, words):
         json_to_yaml(text, name="x")
 
 
+def test_given_id_must_be_a_guid():
+    with pytest.raises(WorkbookFormatError, match="not a GUID"):
+        json_to_yaml(json.dumps(NOTEBOOK), name="x", workbook_id="wb-1")
+    assert "id: 0f0e0d0c-0b0a-4909-8807-060504030201" in json_to_yaml(
+        json.dumps(NOTEBOOK), name="x", workbook_id="0f0e0d0c-0b0a-4909-8807-060504030201")
+
+
 def test_cli_import_and_export(tmp_path):
     source = tmp_path / "AWS CloudTrail.json"
     source.write_text(json.dumps(NOTEBOOK, indent=2))

@@ -75,6 +75,11 @@ def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
     except json.JSONDecodeError as exc:
         raise WorkbookFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     notebook = find_notebook(data)
+    if workbook_id is not None:
+        try:
+            uuid.UUID(workbook_id)
+        except ValueError:
+            raise WorkbookFormatError(f"--id {workbook_id!r} is not a GUID") from None
     document: dict[str, Any] = {
         "id": workbook_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"detections:workbook:{name}")),
         "name": name,
