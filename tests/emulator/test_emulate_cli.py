@@ -48,6 +48,14 @@ def test_emulate_prints_exports_serves_data_and_stops_on_ctrl_c(tmp_path):
     assert "stopped" in out and "Traceback" not in err
 
 
+def test_emulate_stops_cleanly_on_sigterm():
+    process, env, lines = start("--port", "0")
+    assert env["DETECTIONS_ARM_ENDPOINT"].startswith("https://127.0.0.1:")
+    process.terminate()
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0 and "stopped" in out and "Traceback" not in err
+
+
 def test_emulate_reports_a_bad_data_file_without_traceback(tmp_path):
     (tmp_path / "AWSCloudTrail.json").write_text("{broken")
     result = subprocess.run([sys.executable, "-c", "from detections.cli import main; main()", "emulate",

@@ -70,3 +70,37 @@ def test_smoke_passes_offline_over_local_files(cli, write_rule, tmp_path):
     result = cli("smoke", "--root", str(root), "--table", f"AWSCloudTrail={tmp_path / 'rows.json'}")
     assert result.exit_code == 0, result.output
     assert "1 of 1 queries ran; 0 failed" in result.output
+
+
+class _RefusingCredential:
+    """A credential whose sign-in fails, as DefaultAzureCredential does without a login."""
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("interactive sign-in required")
+
+
+class _EmptyTokenCredential:
+    """A credential whose token the service rejects (401)."""
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(" ", 4102444800)
+
+
+@pytest.mark.parametrize(("credential", "expected"), [
+    (_RefusingCredential(), "authentication failed"),
+    (_EmptyTokenCredential(), "access denied (401)"),
+])
+def test_authentication_failures_are_one_clear_line(trail, credential, expected):
+    import click
+
+    from detections.live.errors import fail_cleanly
+
+    with pytest.raises(click.ClickException) as info, fail_cleanly():
+        RemoteWorkspace(trail.workspace_id, credential=credential, endpoint=trail.url,
+                        connection_verify=str(trail.ca_file)).run("print 1")
+    assert info.value.message.startswith(expected)
+    assert "Log Analytics Reader" in info.value.message or "az login" in info.value.message

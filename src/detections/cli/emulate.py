@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -42,7 +44,14 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool) -> None:
         for key, value in emulator.environment().items():
             click.echo(f"export {key}={shlex.quote(value)}")
         click.echo("\nPress Ctrl-C to stop.")
-        threading.Event().wait()
+        sys.stdout.flush()
+        stop = threading.Event()
+        # SIGTERM (kill, CI job end) stops as cleanly as Ctrl-C; a background job started with `&`
+        # ignores SIGINT, so SIGTERM is how scripts stop it.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        while not stop.wait(0.5):
+            pass
+        click.echo("stopped")
     except KeyboardInterrupt:
         click.echo("\nstopped")
     finally:

@@ -22,14 +22,15 @@ def explain(error: Exception) -> str:
         ServiceRequestError,
     )
 
-    if isinstance(error, ClientAuthenticationError):
-        return ("authentication failed: sign in with `az login` (or configure managed / workload identity) "
-                "and check you have the Log Analytics Reader role on the workspace")
     if isinstance(error, HttpResponseError) and error.status_code is None:  # raised before any request
+        # azure-monitor-query re-raises a credential's failure as a bare HttpResponseError
+        error = next((e for e in _chain(error) if isinstance(e, ClientAuthenticationError)), error)
+    if isinstance(error, ClientAuthenticationError) and error.status_code is None:
         first = str(error.message or error).splitlines()[0]
-        if "token" in first.lower() or "credential" in first.lower():
-            return f"authentication failed: {first} Sign in with `az login` (or use managed / workload identity)."
-        return first
+        return (f"authentication failed: {first} Sign in with `az login` (or configure managed / workload "
+                "identity) and check you have the Log Analytics Reader role on the workspace")
+    if isinstance(error, HttpResponseError) and error.status_code is None:
+        return str(error.message or error).splitlines()[0]
     if isinstance(error, HttpResponseError):
         status = error.status_code
         model = getattr(error, "model", None)
@@ -42,6 +43,14 @@ def explain(error: Exception) -> str:
     if isinstance(error, ServiceRequestError):
         return f"cannot reach the Log Analytics endpoint: {str(error).splitlines()[0]}"
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and the errors it was raised from or during."""
+    seen: BaseException | None = error
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
 
 
 @contextmanager
