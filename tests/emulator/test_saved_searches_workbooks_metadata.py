@@ -150,3 +150,28 @@ def test_throttled_saved_search_is_retried(loganalytics, emulator):
     emulator.faults.throttle(SAVED_SEARCHES, count=1, retry_after=0.05)
     loganalytics.saved_searches.create_or_update(emulator.resource_group, emulator.workspace_name, "hq", hunting())
     assert [r.status for r in emulator.requests] == [429, 200]
+
+
+def test_metadata_update_merges_properties(sentinel, emulator):
+    from azure.mgmt.securityinsight.models import MetadataPatch
+
+    rg, ws = emulator.resource_group, emulator.workspace_name
+    sentinel.metadata.create(rg, ws, "analyticsrule-r1", ownership("/x/alertRules/r1"))
+    updated = sentinel.metadata.update(rg, ws, "analyticsrule-r1", MetadataPatch(version="1.1.0"))
+    assert updated.version == "1.1.0" and updated.parent_id == "/x/alertRules/r1"
+    with pytest.raises(ResourceNotFoundError):
+        sentinel.metadata.update(rg, ws, "missing", MetadataPatch(version="1.1.0"))
+
+
+def test_unsupported_methods_and_the_get_query_variant(sentinel, emulator):
+    from azure.core.rest import HttpRequest
+
+    rules = f"{emulator.url}{emulator.workspace_resource_id}/providers/Microsoft.SecurityInsights/alertRules/r"
+    patch = sentinel.send_request(HttpRequest("PATCH", rules, params={"api-version": "2025-10-01-preview"}, json={}))
+    assert patch.status_code == 405
+    emulator.data.add_rows("AWSCloudTrail", [{"EventName": "ConsoleLogin"}])
+    got = sentinel.send_request(HttpRequest("GET", f"{emulator.url}/v1/workspaces/{emulator.workspace_id}/query",
+                                            params={"query": "AWSCloudTrail | count"}))
+    assert got.json()["tables"][0]["rows"] == [[1]]
+    unknown = sentinel.send_request(HttpRequest("GET", f"{emulator.url}/nothing/here"))
+    assert unknown.status_code == 404

@@ -52,6 +52,7 @@ class Collection:
     view: Callable[[Body, RequestContext, bool], Body] = _same
     list_filter: Callable[[Body, RequestContext], bool] | None = None
     check_name: Callable[[str], None] | None = None
+    patchable: bool = False  # PATCH merges properties (metadata's `update` operation)
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -60,7 +61,7 @@ COLLECTIONS: dict[str, Collection] = {
         "providers/Microsoft.SecurityInsights/alertRules", "workspace", alertrules.validate, "Alert rule"),
     METADATA: Collection(
         METADATA, "Microsoft.SecurityInsights/metadata", "providers/Microsoft.SecurityInsights/metadata",
-        "workspace", metadata.validate, "Metadata", list_filter=_metadata_filter),
+        "workspace", metadata.validate, "Metadata", list_filter=_metadata_filter, patchable=True),
     SAVED_SEARCHES: Collection(
         SAVED_SEARCHES, "Microsoft.OperationalInsights/workspaces/savedSearches", "savedSearches",
         "workspace", savedsearches.validate, "Saved search", created_status=200, delete_missing_status=200,
@@ -154,6 +155,19 @@ class ArmCollections:
         if etag.strip() != "*" and _bare(etag) != _bare(existing["etag"]):
             raise conflict(f"The etag {etag} of {collection.label.lower()} '{name}' is stale (current: "
                            f"{existing['etag']}): it was changed since you read it. Read it again and retry.")
+
+    def patch(self, collection: Collection, name: str, body: Body, ctx: RequestContext) -> Answer:
+        """Merge the given properties into the stored item, then store it with the PUT checks."""
+        with self.store.lock:
+            existing = self.store.get(collection.name, name)
+            if existing is None:
+                raise not_found(f"{collection.label} '{name}' was not found.")
+            etag = sent_etag(body)
+            self._check_etag(collection, name, existing, etag)
+            changes = body.get("properties") if isinstance(body.get("properties"), dict) else {}
+            merged = {k: v for k, v in existing.items() if k not in ("id", "name", "type")}
+            merged["properties"] = {**existing.get("properties", {}), **changes}
+            return 200, self.put(collection, name, merged, ctx)[1]
 
     def delete(self, collection: Collection, name: str, ctx: RequestContext) -> Answer:
         existed = self.store.delete(collection.name, name)

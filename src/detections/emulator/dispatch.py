@@ -95,7 +95,7 @@ class Dispatcher:
         if name is None:
             _allow(method, ("GET",))
             return self.arm.list(collection, ctx)
-        _allow(method, ("GET", "PUT", "DELETE"))
+        _allow(method, ("GET", "PUT", "DELETE", "PATCH") if collection.patchable else ("GET", "PUT", "DELETE"))
         if method == "GET":
             return self.arm.get(collection, name, ctx)
         if method == "DELETE":
@@ -103,6 +103,8 @@ class Dispatcher:
             return status, None
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.", code="InvalidRequestContent")
+        if method == "PATCH":
+            return self.arm.patch(collection, name, body, ctx)
         return self.arm.put(collection, name, body, ctx, concurrent_edit=edit)
 
     def _check_scope(self, params: dict[str, str]) -> None:
