@@ -78,12 +78,16 @@ def _declare(symbol: str, arity: int, resolver: Callable[..., Operation | None],
 
 
 def _nullsafe(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """Null in, null out: Kusto's rule for every binary operator except and/or/==/!=."""
+    """Null in, null out (Kusto's rule for every binary operator except and/or/==/!=); a result
+    out of range (overflow, division by zero in timespan arithmetic) is null too."""
 
     def impl(left: Any, right: Any) -> Any:
         if left is None or right is None:
             return None
-        return fn(left, right)
+        try:
+            return fn(left, right)
+        except (OverflowError, TypeError, ZeroDivisionError):
+            return None
 
     return impl
 
@@ -177,16 +181,6 @@ def _timespan_divide(left: timedelta, right: Any) -> timedelta | None:
         return None
 
 
-def _checked(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def impl(left: Any, right: Any) -> Any:
-        try:
-            return fn(left, right)
-        except (OverflowError, TypeError, ZeroDivisionError):
-            return None
-
-    return impl
-
-
 # (operator, left types, right types, result type or None for the numeric rule, impl or None for ticks)
 _ARITHMETIC: list[tuple[str, frozenset, frozenset, KType | None, Callable[[Any, Any], Any] | None]] = []
 for _op in "+-*/%":
@@ -194,17 +188,17 @@ for _op in "+-*/%":
 _ONE = {D: frozenset((D,)), T: frozenset((T,))}
 _ARITHMETIC += [
     ("+", _ONE[D], _ONE[D], D, None),
-    ("+", _ONE[D], _ONE[T], D, _checked(py.add)),
-    ("+", _ONE[T], _ONE[D], D, _checked(py.add)),
-    ("+", _ONE[T], _ONE[T], T, _checked(py.add)),
-    ("-", _ONE[D], _ONE[D], T, _checked(py.sub)),
-    ("-", _ONE[D], _ONE[T], D, _checked(py.sub)),
+    ("+", _ONE[D], _ONE[T], D, py.add),
+    ("+", _ONE[T], _ONE[D], D, py.add),
+    ("+", _ONE[T], _ONE[T], T, py.add),
+    ("-", _ONE[D], _ONE[D], T, py.sub),
+    ("-", _ONE[D], _ONE[T], D, py.sub),
     ("-", _ONE[T], _ONE[D], D, None),
-    ("-", _ONE[T], _ONE[T], T, _checked(py.sub)),
+    ("-", _ONE[T], _ONE[T], T, py.sub),
     ("*", NUMERIC, _ONE[D], D, None),
     ("*", NUMERIC, _ONE[T], T, None),
     ("*", _ONE[D], NUMERIC, D, None),
-    ("*", _ONE[T], NUMERIC, T, _checked(lambda a, b: a * (b if type(b) is not Decimal else float(b)))),
+    ("*", _ONE[T], NUMERIC, T, lambda a, b: a * (b if type(b) is not Decimal else float(b))),
     ("*", _ONE[T], _ONE[T], T, None),
     ("/", _ONE[D], NUMERIC, D, None),
     ("/", _ONE[D], _ONE[D], R, None),
@@ -364,45 +358,70 @@ def _text(value: Any) -> str:
     return value if type(value) is str else v.to_string(value)
 
 
-def _string_operator(test: Callable[[str, str], bool], fold: bool, negated: bool) -> Callable[[KType, KType], Operation | None]:
-    """Build the resolver of one string operator from its test on (hay, needle)."""
+def _string_operator(factory: Callable[[str], Callable[[str], bool]], fold: bool, negated: bool) -> Callable[[KType, KType], Operation | None]:
+    """Build the resolver of one string operator from `factory(needle) -> test(hay)`."""
 
     def impl(left: Any, right: Any) -> bool:
         hay, needle = _text(left), _text(right)
         if fold:
             hay, needle = hay.lower(), needle.lower()
-        return test(hay, needle) is not negated
+        return factory(needle)(hay) is not negated
 
     def prepare(right: Any) -> Callable[[Any], bool]:
-        needle = _text(right).lower() if fold else _text(right)
-
-        def run(left: Any) -> bool:
-            hay = left if type(left) is str else _text(left)
-            return test(hay.lower() if fold else hay, needle) is not negated
-
-        return run
+        test = factory(_text(right).lower() if fold else _text(right))
+        if fold:
+            return lambda left: test((left if type(left) is str else _text(left)).lower()) is not negated
+        return lambda left: test(left if type(left) is str else _text(left)) is not negated
 
     operation = Operation(B, impl, prepare)
     allowed = (S, Y, U)
     return lambda left, right: operation if left in allowed and right in allowed else None
 
 
-# name -> (test on already-folded text, doc)
-_STRING_TESTS: dict[str, tuple[Callable[[str, str], bool], str]] = {
-    "has": (v.has_cs, "needle is a whole term of the text (terms are runs of letters and digits)"),
-    "hasprefix": (v.hasprefix_cs, "needle starts a term of the text"),
-    "hassuffix": (v.hassuffix_cs, "needle ends a term of the text"),
-    "contains": (py.contains, "needle is a substring"),
-    "startswith": (str.startswith, "text starts with needle"),
-    "endswith": (str.endswith, "text ends with needle"),
+def _has(needle: str) -> Callable[[str], bool]:
+    return v.term_matcher(needle, True, True)
+
+
+def _hasprefix(needle: str) -> Callable[[str], bool]:
+    return v.term_matcher(needle, True, False)
+
+
+def _hassuffix(needle: str) -> Callable[[str], bool]:
+    return v.term_matcher(needle, False, True)
+
+
+def _contains(needle: str) -> Callable[[str], bool]:
+    return lambda hay: needle in hay
+
+
+def _startswith(needle: str) -> Callable[[str], bool]:
+    return lambda hay: hay.startswith(needle)
+
+
+def _endswith(needle: str) -> Callable[[str], bool]:
+    return lambda hay: hay.endswith(needle)
+
+
+def _equal(needle: str) -> Callable[[str], bool]:
+    return needle.__eq__
+
+
+# name -> (matcher factory working on already-folded text, doc)
+_STRING_TESTS: dict[str, tuple[Callable[[str], Callable[[str], bool]], str]] = {
+    "has": (_has, "needle is a whole term of the text (terms are runs of letters and digits)"),
+    "hasprefix": (_hasprefix, "needle starts a term of the text"),
+    "hassuffix": (_hassuffix, "needle ends a term of the text"),
+    "contains": (_contains, "needle is a substring"),
+    "startswith": (_startswith, "text starts with needle"),
+    "endswith": (_endswith, "text ends with needle"),
 }
-for _name, (_test, _doc) in _STRING_TESTS.items():
-    _declare(_name, 2, _string_operator(_test, True, False), _doc + " (case-insensitive)")
-    _declare("!" + _name, 2, _string_operator(_test, True, True), "negation of " + _name)
-    _declare(_name + "_cs", 2, _string_operator(_test, False, False), _doc + " (case-sensitive)")
-    _declare("!" + _name + "_cs", 2, _string_operator(_test, False, True), "negation of " + _name + "_cs")
-_declare("=~", 2, _string_operator(py.eq, True, False), "equals, case-insensitive")
-_declare("!~", 2, _string_operator(py.eq, True, True), "not equals, case-insensitive")
+for _name, (_factory, _doc) in _STRING_TESTS.items():
+    _declare(_name, 2, _string_operator(_factory, True, False), _doc + " (case-insensitive)")
+    _declare("!" + _name, 2, _string_operator(_factory, True, True), "negation of " + _name)
+    _declare(_name + "_cs", 2, _string_operator(_factory, False, False), _doc + " (case-sensitive)")
+    _declare("!" + _name + "_cs", 2, _string_operator(_factory, False, True), "negation of " + _name + "_cs")
+_declare("=~", 2, _string_operator(_equal, True, False), "equals, case-insensitive")
+_declare("!~", 2, _string_operator(_equal, True, True), "not equals, case-insensitive")
 
 
 def _regex_resolver(negated: bool) -> Callable[[KType, KType], Operation | None]:

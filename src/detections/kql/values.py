@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -528,27 +529,32 @@ def not_(value: Any) -> bool | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_term_char(char: str) -> bool:
-    return char.isalnum()
+def term_matcher(needle: str, need_start: bool, need_end: bool) -> Callable[[str], bool]:
+    """A test `hay -> bool`: needle occurs in hay starting (need_start) and/or ending (need_end) on
+    a term boundary, i.e. next to a non-alphanumeric character or the end of the text. Built once
+    per constant needle."""
+    if not needle:
+        return lambda _hay: True
+    check_start = need_start and needle[0].isalnum()
+    check_end = need_end and needle[-1].isalnum()
+    size = len(needle)
+
+    def match(hay: str) -> bool:
+        start = hay.find(needle)
+        while start >= 0:
+            end = start + size
+            if (not check_start or start == 0 or not hay[start - 1].isalnum()) and (
+                not check_end or end == len(hay) or not hay[end].isalnum()
+            ):
+                return True
+            start = hay.find(needle, start + 1)
+        return False
+
+    return match
 
 
 def _term_find(hay: str, needle: str, need_start: bool, need_end: bool) -> bool:
-    """True when needle occurs in hay starting (need_start) and/or ending (need_end) on a term
-    boundary, i.e. next to a non-alphanumeric character or the end of the text."""
-    if not needle:
-        return True
-    check_start = need_start and _is_term_char(needle[0])
-    check_end = need_end and _is_term_char(needle[-1])
-    size = len(needle)
-    start = hay.find(needle)
-    while start >= 0:
-        end = start + size
-        if (not check_start or start == 0 or not _is_term_char(hay[start - 1])) and (
-            not check_end or end == len(hay) or not _is_term_char(hay[end])
-        ):
-            return True
-        start = hay.find(needle, start + 1)
-    return False
+    return term_matcher(needle, need_start, need_end)(hay)
 
 
 def has(hay: str, needle: str) -> bool:
