@@ -98,7 +98,7 @@ def test_unary_minus_types(operand, result):
 @pytest.mark.parametrize(
     ("types", "valid"),
     [((N, N, N), True), ((R, N, R), True), ((D, D, T), True), ((D, D, D), True), ((T, T, T), True),
-     ((Y, N, N), True), ((S, S, S), False)],
+     ((Y, N, N), True), ((S, S, S), False), ((N, N, B), False), ((Y, N, L), False), ((N, Y, Y), True)],
 )
 def test_between_types(types, valid):
     assert (resolve("between", *types) is not None) is valid

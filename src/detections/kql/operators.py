@@ -552,15 +552,24 @@ def _between_impl(negated: bool) -> Callable[[Any, Any, Any], Any]:
     return impl
 
 
+def _between_valid(value: KType, low: KType, high: KType) -> bool:
+    """Kusto.Language's between overloads: numbers with numbers (or two dynamic bounds), datetimes
+    with a datetime or timespan upper bound, timespans with timespans, a dynamic value with two
+    bounds of one numeric type."""
+    if U in (value, low, high):
+        return True
+    if value in NUMERIC:
+        return (low in NUMERIC and high in NUMERIC) or (low is Y and high is Y)
+    if value is D:
+        return low is D and high in (D, T)
+    if value is T:
+        return low is T and high is T
+    return value is Y and low is high and low in NUMERIC
+
+
 def _between(negated: bool) -> Callable[[KType, KType, KType], Operation | None]:
     operation = Operation(B, _between_impl(negated))
-
-    def resolver(value: KType, low: KType, high: KType) -> Operation | None:
-        if value is D and low is D and high is T:
-            return operation
-        return operation if _comparable(value, low) and _comparable(value, high) else None
-
-    return resolver
+    return lambda value, low, high: operation if _between_valid(value, low, high) else None
 
 
 _declare("between", 3, _between(False), "low <= value <= high (inclusive)")
