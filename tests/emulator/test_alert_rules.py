@@ -42,7 +42,9 @@ def test_create_is_201_then_update_is_200_and_durations_come_back_canonical(sent
     assert stored["properties"]["queryFrequency"] == "PT1H"
     assert stored["properties"]["suppressionDuration"] == "PT5H"
     assert stored["properties"]["eventGroupingSettings"] == {"aggregationKind": "SingleAlert"}
+    emulator.clear_requests()
     got = sentinel.alert_rules.get(emulator.resource_group, emulator.workspace_name, "rule-1")
+    assert [(r.method, r.route, r.name) for r in emulator.requests] == [("GET", "alertRules", "rule-1")]
     assert got.query_period == timedelta(hours=1) and got.techniques == ["T1078"]
     assert got.id.endswith("/providers/Microsoft.SecurityInsights/alertRules/rule-1")
 

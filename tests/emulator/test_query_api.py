@@ -71,7 +71,7 @@ def test_kqlmagic_shape_and_anonymous_access(trail):
     url = f"{trail.url}/v1/workspaces/{trail.workspace_id}/query"
     body = {"query": "range c from 1 to 10 step 1 | count"}
     assert requests.post(url, json=body, verify=str(trail.ca_file), timeout=5).status_code == 401
-    trail._dispatcher.logs.anonymous = True
+    trail.anonymous_queries = True
     answer = requests.post(url, json=body, verify=str(trail.ca_file), timeout=5,
                            headers={"Prefer": "ai.response-thinning=false"}).json()
     table = answer["Tables"][0]

@@ -10,7 +10,6 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RequestContext:
-    method: str
     api_version: str
     query: dict[str, str]  # query-string parameters (first value of each, names as sent)
     now: datetime

@@ -67,7 +67,7 @@ class Dispatcher:
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes,
                route: routes.Route, params: dict[str, str]) -> tuple[int, Any]:
-        ctx = RequestContext(method, query.get("api-version", ""), query, self.clock(), self.base_url, path,
+        ctx = RequestContext(query.get("api-version", ""), query, self.clock(), self.base_url, path,
                              self.query_check)
         if route.arm:
             _require_token(headers, "AuthenticationFailed",

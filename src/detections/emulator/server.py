@@ -190,6 +190,15 @@ class Emulator:
 
     # -- test helpers ----------------------------------------------------------------------------
     @property
+    def anonymous_queries(self) -> bool:
+        """Whether the query API answers requests without a bearer token (Kqlmagic `anonymous`)."""
+        return self._dispatcher.logs.anonymous
+
+    @anonymous_queries.setter
+    def anonymous_queries(self, allowed: bool) -> None:
+        self._dispatcher.logs.anonymous = allowed
+
+    @property
     def requests(self) -> list[RequestRecord]:
         """Every request handled so far, in order."""
         return list(self._dispatcher.records)
@@ -198,8 +207,7 @@ class Emulator:
         self._dispatcher.records.clear()
 
     def seed(self, collection: str, name: str, body: dict[str, Any], api_version: str = "2025-10-01-preview") -> dict[str, Any]:
-        """Store an item as if someone else had PUT it (same checks, no HTTP), e.g. a rule that is
-        not ours, which a prune must leave alone. Returns the stored body."""
-        ctx = RequestContext("PUT", api_version, {"api-version": api_version}, self.clock(), self.url,
-                             "", None)
+        """Store an item as if someone else had PUT it (the body checks, not the query compile; no HTTP),
+        e.g. a rule that is not ours, which a prune must leave alone. Returns the stored body."""
+        ctx = RequestContext(api_version, {"api-version": api_version}, self.clock(), self.url, "", None)
         return self._arm.put(COLLECTIONS[collection], name, body, ctx)[1]

@@ -58,8 +58,3 @@ class Store:
             body = self._items[collection].get(name.lower())
             if body is not None:
                 body["etag"] = new_etag()
-
-    def clear(self) -> None:
-        with self.lock:
-            for items in self._items.values():
-                items.clear()
