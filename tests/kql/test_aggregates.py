@@ -111,6 +111,7 @@ def test_stdev_and_variance():
     assert agg("stdev", data) == pytest.approx(math.sqrt(32 / 7))
     assert agg("stdev", [5]) == 0.0
     assert agg("stdevif", data, [True] * 4 + [False] * 4) == pytest.approx(1.0)
+    assert agg("stdevp", [timedelta(seconds=1), timedelta(seconds=3)]) == pytest.approx(10_000_000.0)  # in ticks
 
 
 def test_binary_all_and_hll():
@@ -134,7 +135,9 @@ def test_binary_all_and_hll():
         ("make_set", (S,), Y), ("make_list_if", (N, B), Y), ("make_bag", (Y,), Y),
         ("percentile", (N, L), L), ("percentile", (R, L), R), ("percentiles", (T, L), T),
         ("percentiles_array", (R, L, L), Y), ("stdev", (N,), R), ("variancep", (N,), R),
-        ("take_any", (S,), S), ("binary_all_or", (L,), L), ("hll", (S,), Y),
+        ("take_any", (S,), S), ("binary_all_or", (L,), L), ("binary_all_or", (N,), N), ("binary_all_or", (S,), None),
+        ("hll", (S,), Y), ("hll", (R,), None), ("make_bag", (S,), None), ("count_distinct", (Y,), None),
+        ("percentile", (KType.DECIMAL, L), R), ("percentile", (S, L), S), ("stdev", (T,), R),
     ],
 )
 def test_result_types_follow_kusto_language(name, args, result):

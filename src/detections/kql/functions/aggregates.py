@@ -97,6 +97,21 @@ def _fixed(kind: KType) -> Callable[[Sequence[KType]], KType]:
     return lambda _args: kind
 
 
+def _accepting(kinds: set[KType], result: KType | None = None) -> Callable[[Sequence[KType]], KType | None]:
+    """A rule accepting a first argument of these types (or unknown): `result`, or the argument's type."""
+
+    def rule(args: Sequence[KType]) -> KType | None:
+        kind = args[0] if args else KType.UNKNOWN
+        if kind is KType.UNKNOWN:
+            return result or kind
+        return (result or kind) if kind in kinds else None
+
+    return rule
+
+
+_dynamic_only = _accepting({Y}, Y)
+
+
 def _declare(name: str, minimum: int, maximum: int | None, rule: Callable, prefix: str,
              impl: Callable[[list[list[Any]]], Any], doc: str, constant_args: tuple[int, ...] = (),
              predicate: int | None = None) -> None:
@@ -127,8 +142,9 @@ _declare("dcount", 1, 2, _fixed(L), "dcount", lambda c: _dcount(c[0]),
          "distinct non-null values (exact; Kusto estimates)", constant_args=(1,))
 _declare("dcountif", 2, 3, _fixed(L), "dcountif", lambda c: _dcount(_where(c[0], c[1])),
          "distinct non-null values of the rows whose predicate is true", constant_args=(2,), predicate=1)
-_declare("count_distinct", 1, 1, _fixed(L), "count_distinct", lambda c: _dcount(c[0]), "exact distinct count")
-_declare("count_distinctif", 2, 2, _fixed(L), "count_distinctif", lambda c: _dcount(_where(c[0], c[1])),
+_NOT_DYNAMIC = {kind for kind in KType if kind is not Y}
+_declare("count_distinct", 1, 1, _accepting(_NOT_DYNAMIC, L), "count_distinct", lambda c: _dcount(c[0]), "exact distinct count")
+_declare("count_distinctif", 2, 2, _accepting(_NOT_DYNAMIC, L), "count_distinctif", lambda c: _dcount(_where(c[0], c[1])),
          "exact distinct count of the rows whose predicate is true", predicate=1)
 
 
@@ -311,9 +327,9 @@ _declare("make_list_if", 2, 3, _fixed(Y), "list", lambda c: _make_list(_where(c[
 _declare("make_list_with_nulls", 1, 2, _fixed(Y), "list",
          lambda c: _make_list(c[0], _constant(c, 1, MAX_SET_SIZE), keep_nulls=True),
          "array of all the values, nulls included", constant_args=(1,))
-_declare("make_bag", 1, 2, _fixed(Y), "bag", lambda c: _make_bag(c[0], _constant(c, 1, MAX_SET_SIZE)),
+_declare("make_bag", 1, 2, _dynamic_only, "bag", lambda c: _make_bag(c[0], _constant(c, 1, MAX_SET_SIZE)),
          "property bag merging the group's bags", constant_args=(1,))
-_declare("make_bag_if", 2, 3, _fixed(Y), "bag", lambda c: _make_bag(_where(c[0], c[1]), _constant(c, 2, MAX_SET_SIZE)),
+_declare("make_bag_if", 2, 3, _dynamic_only, "bag", lambda c: _make_bag(_where(c[0], c[1]), _constant(c, 2, MAX_SET_SIZE)),
          "make_bag over the rows whose predicate is true", constant_args=(2,), predicate=1)
 
 
@@ -339,10 +355,11 @@ def _ordered(column: Sequence[Any]) -> list[Any]:
 
 
 def _percentile_type(args: Sequence[KType]) -> KType | None:
+    """Integers give long, decimal gives real, every other type is kept (Kusto.Language)."""
     kind = args[0] if args else KType.UNKNOWN
     if kind in (KType.INT, KType.LONG):
         return L
-    return kind if kind in (KType.REAL, KType.DECIMAL, T, D, KType.UNKNOWN) else None
+    return R if kind is KType.DECIMAL else kind
 
 
 def _percentiles(columns: list[list[Any]]) -> list[Any]:
@@ -354,12 +371,21 @@ _declare("percentile", 2, 2, _percentile_type, "percentile", lambda c: _nearest_
          "nearest-rank percentile (an element of the data)", constant_args=(1,))
 _declare("percentiles", 2, None, _percentile_type, "percentile", _percentiles,
          "several percentiles; one column per percentile (named by the binder)")
-_declare("percentiles_array", 2, None, lambda args: Y if _percentile_type(args) else None, "percentiles", _percentiles,
+_declare("percentiles_array", 2, None, _fixed(Y), "percentiles", _percentiles,
          "several percentiles as one dynamic array")
 
 
+def _as_number(value: Any) -> float:
+    """Datetimes and timespans take part in stdev/variance as their ticks."""
+    if type(value) is timedelta:
+        return float(values.ticks(value))
+    if type(value) is datetime:
+        return float(values.ticks(value - values.TICKS_ORIGIN))
+    return float(value)
+
+
 def _variance(column: Sequence[Any], sample: bool) -> float:
-    numbers = [float(v) for v in column if v is not None]
+    numbers = [_as_number(v) for v in column if v is not None]
     count = len(numbers)
     if count < 2:
         return 0.0
@@ -370,7 +396,7 @@ def _variance(column: Sequence[Any], sample: bool) -> float:
 
 def _numeric(args: Sequence[KType]) -> KType | None:
     kind = args[0] if args else KType.UNKNOWN
-    return R if kind in (KType.INT, KType.LONG, KType.REAL, KType.DECIMAL, KType.UNKNOWN) else None
+    return R if kind in _SUMMABLE else None
 
 
 for _name, _sample, _root in (("stdev", True, True), ("stdevp", False, True), ("variance", True, False), ("variancep", False, False)):
@@ -404,7 +430,7 @@ def _binary_all(fn: Callable[[int, int], int], start: int) -> Callable[[list[lis
 
 for _name, _fn, _start in (("binary_all_or", int.__or__, 0), ("binary_all_and", int.__and__, -1),
                            ("binary_all_xor", int.__xor__, 0)):
-    _declare(_name, 1, 1, lambda args: L if args and args[0] in (KType.INT, KType.LONG, KType.UNKNOWN) else None, "",
+    _declare(_name, 1, 1, _accepting({KType.INT, KType.LONG, KType.REAL, KType.DECIMAL, D, T}), "",
              _binary_all(_fn, _start), "bitwise fold of the group's values (the column keeps its name)")
 
 
@@ -417,9 +443,10 @@ def _hll_merge_values(sketches: Sequence[Any]) -> list[Any]:
     return _make_set([item for sketch in sketches if type(sketch) is list for item in sketch], MAX_SET_SIZE)
 
 
-_declare("hll", 1, 2, _fixed(Y), "hll", lambda c: _hll(c[0]), "distinct-count sketch (exact: the distinct values)",
+_HLL_TYPES = {KType.INT, KType.LONG, KType.DECIMAL, KType.STRING, D, T, Y, KType.GUID}
+_declare("hll", 1, 2, _accepting(_HLL_TYPES, Y), "hll", lambda c: _hll(c[0]), "distinct-count sketch (exact: the distinct values)",
          constant_args=(1,))
-_declare("hll_if", 2, 3, _fixed(Y), "hll_if", lambda c: _hll(_where(c[0], c[1])), "hll() of the rows whose predicate is true",
+_declare("hll_if", 2, 3, _accepting(_HLL_TYPES, Y), "hll_if", lambda c: _hll(_where(c[0], c[1])), "hll() of the rows whose predicate is true",
          constant_args=(2,), predicate=1)
 _declare("hll_merge", 1, 1, _fixed(Y), "hll_merge", lambda c: _hll_merge_values(c[0]), "merge hll() sketches of the group")
 
