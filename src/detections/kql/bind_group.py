@@ -16,7 +16,9 @@ from detections.kql.ops_group import (
     Aggregate,
     Join,
     MakeSeries,
+    NestedLevel,
     Summarize,
+    TopNested,
     pick_extreme,
     pick_first,
 )
@@ -77,9 +79,9 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         if compiled.type is KType.DYNAMIC:
             raise binder.error(item, "a summarize group key cannot be dynamic: cast it (tostring(), toint(), ...)")
         name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
-        if any(n == name for n, _ in columns):
+        if (names[0] or compiled.column is not None) and any(n == name for n, _ in columns):
             raise binder.error(item, f"a column with the name '{name}' is already declared in this summarize")
-        columns.append((name, compiled.type))
+        columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
         keys.append(compiled.fn)
     collector = AggregateCollector(binder, input_scope)
     outputs: list[Any] = []
@@ -266,6 +268,31 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
     return MakeSeries(op, columns, keys, axis_fn, collector.slots, defaults, bounds)
 
 
+def bind_top_nested(binder: Binder, node: ast.TopNested, op: Op, env: Env) -> Op:
+    """top-nested: per level the `of` column then its aggregate (`aggregated_<of>` unless named)."""
+    scope = Scope(list(op.columns), env)
+    columns: list[Column] = []
+    levels = []
+    for level in node.levels:
+        of_names, of_expr = _names(level.of)
+        of = binder.compiler.compile(of_expr, scope)
+        of_name = of_names[0] or of.name or next_column_name([n for n, _ in columns])
+        agg_names, agg_expr = _names(level.by)
+        collector = AggregateCollector(binder, scope)
+        agg_scope = Scope([], env)
+        agg_scope.aggregates = collector
+        compiled = binder.compiler.compile(agg_expr, agg_scope)
+        if len(collector.slots) != 1 or compiled.column is None:
+            raise binder.error(level.by, "top-nested ranks by one aggregate function call, e.g. by count()")
+        count = binder._count(level.count, env) if level.count is not None else None
+        others = binder.compiler.compile(level.others, Scope([], env)).value if level.others is not None else None
+        levels.append(NestedLevel(of.fn, collector.slots[0], count, level.descending, others, level.others is not None))
+        columns.append((unique_name(of_name, [n for n, _ in columns]), of.type))
+        columns.append((unique_name(agg_names[0] or f"aggregated_{of_name}", [n for n, _ in columns]), compiled.type))
+    return TopNested(op, columns, levels)
+
+
+register_operator(ast.TopNested, bind_top_nested)
 register_operator(ast.MakeSeries, bind_make_series)
 register_operator(ast.Summarize, bind_summarize)
 register_operator(ast.Join, bind_join)

@@ -182,3 +182,60 @@ register_operator(ast.MvApply, bind_mv_apply)
 register_operator(ast.Parse, bind_parse)
 register_operator(ast.ParseWhere, bind_parse)
 register_operator(ast.Evaluate, bind_evaluate)
+
+
+def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
+    """pivot(Column [, aggregate [, group columns...]]): one output column per distinct value of
+    Column (known only from the data), holding the aggregate (count() by default) of its rows."""
+    from detections.kql.bind_group import AggregateCollector
+    from detections.kql.ops_group import _evaluate
+
+    if not node.args:
+        raise binder.error(node, "pivot() needs the column whose values become columns")
+    scope = Scope(list(op.columns), env)
+    pivot = binder.compiler.compile(node.args[0], scope)
+    collector = AggregateCollector(binder, scope)
+    agg_scope = Scope([], env)
+    agg_scope.aggregates = collector
+    count = ast.Call("count", span=node.span)
+    compiled = binder.compiler.compile(node.args[1] if len(node.args) > 1 else count, agg_scope)
+    if len(collector.slots) != 1 or compiled.column is None:
+        raise binder.error(node, "pivot() aggregates with one aggregate function call, e.g. sum(x)")
+    aggregate, result_type = collector.slots[0], compiled.type
+    groups = [binder.compiler.compile(g, scope) for g in node.args[2:]]
+    if not groups:  # without group columns Kusto groups by every other column
+        groups = [binder.compiler.compile(ast.Name(n, span=node.span), scope) for n, _ in op.columns
+                  if n != pivot.name]
+    group_columns = [(g.name or f"Column{i + 1}", g.type) for i, g in enumerate(groups)]
+
+    def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
+        from detections.kql.values import to_string
+
+        rows = op.run(rt)
+        names: dict[str, None] = {}
+        cells: dict[tuple, dict[str, list[Row]]] = {}
+        for r in rows:
+            name = to_string(pivot.fn(r))
+            names[name] = None
+            key = tuple(g.fn(r) for g in groups)
+            cells.setdefault(key, {}).setdefault(name, []).append(r)
+        value_names = sorted(names)
+        empty = _evaluate(aggregate, [])  # an absent cell holds the aggregate of no rows (count -> 0)
+        out = [key + tuple(_evaluate(aggregate, by_value[n]) if n in by_value else empty for n in value_names)
+               for key, by_value in cells.items()]
+        return group_columns + [(n, result_type) for n in value_names], out
+
+    static = Source(group_columns, [], "pivot")
+    return _Rest(lambda b, rest, env2: LateBound(b, produce, rest, env2, static))
+
+
+def bind_sample_distinct(binder: Binder, node: ast.SampleDistinct, op: Op, env: Env) -> Op:
+    """sample-distinct n of expr: up to n distinct values of expr (which ones is unspecified)."""
+    from detections.kql.ops_core import Distinct, Take
+
+    projected = binder.operators((ast.Project((node.of,), span=node.span),), op, env)
+    return Take(Distinct(projected, list(projected.columns), lambda r: r), binder._count(node.count, env))
+
+
+_PLUGINS["pivot"] = _pivot
+register_operator(ast.SampleDistinct, bind_sample_distinct)

@@ -8,8 +8,7 @@ from typing import Any
 from detections.kql import ast
 from detections.kql.binder import Binder, Env, register_operator, register_source
 from detections.kql.compiler import Scope
-from detections.kql.errors import KqlSemanticError
-from detections.kql.ops_core import Compute, Filter, Op, TableScan
+from detections.kql.ops_core import Computed, Filter, Op, TableScan, null_of
 from detections.kql.types import KType
 
 
@@ -33,17 +32,19 @@ def _tables(binder: Binder, tables: tuple, env: Env) -> list[tuple[str, Op]]:
 
 
 def _filtered(binder: Binder, parts: list[tuple[str, Op]], predicate: Any, env: Env) -> list[tuple[str, Op]]:
-    kept, failure, bound = [], None, 0
+    """Each table filtered by the predicate; a column a table lacks reads as null there, and a
+    name no table has is an error."""
+    kept, missing_everywhere = [], None
     for name, op in parts:
+        binder.unresolved = set()
         try:
             compiled = binder.compiler.compile(predicate, Scope(list(op.columns), env))
-            kept.append((name, Filter(op, compiled.fn)))
-            bound += 1
-        except KqlSemanticError as err:  # the predicate names a column this table does not have
-            failure = err
-            kept.append((name, Filter(op, lambda _r: False)))
-    if failure is not None and not bound:
-        raise failure
+        finally:
+            unresolved, binder.unresolved = binder.unresolved, None
+        missing_everywhere = unresolved if missing_everywhere is None else missing_everywhere & unresolved
+        kept.append((name, Filter(op, compiled.fn)))
+    if missing_everywhere:
+        raise binder.error(predicate, f"unknown column '{sorted(missing_everywhere)[0]}' (no searched table has it)")
     return kept
 
 
@@ -73,17 +74,34 @@ def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
         return binder.operators((ast.Project(columns, span=node.span),),
                                 binder._union_of(parts, label, False, node), env)
     common = [c for c in parts[0][1].columns if all(c in op.columns for _, op in parts[1:])]
+    typed = {name: ktype for _, op in parts for name, ktype in op.columns}
+    named = [n for n in dict.fromkeys(_referenced(node.predicate)) if n in typed and n not in dict(common)]
+    shown = [*common, *((n, typed[n]) for n in named)]
+    shown_names = {n for n, _ in shown}
     shaped = []
     for name, op in parts:
         index = op.index()
-        keep = [index[n] for n, _ in common]
-        rest = [(n, index[n]) for n, _ in op.columns if n not in {c for c, _ in common}]
+        picks = [(index.get(n), null_of(t)) for n, t in shown]
+        rest = [(n, index[n]) for n, _ in op.columns if n not in shown_names]
 
-        def pack(r: tuple, rest: list = rest) -> dict:
-            return {n: r[i] for n, i in rest if r[i] is not None and r[i] != ""}
+        def row(r: tuple, picks: list = picks, rest: list = rest) -> tuple:
+            packed = {n: r[i] for n, i in rest if r[i] is not None and r[i] != ""}
+            return (*(default if i is None else r[i] for i, default in picks), packed)
 
-        shaped.append((name, Compute(op, [*common, ("pack_", KType.DYNAMIC)], [*keep, pack], "find")))
+        shaped.append((name, Computed([*shown, ("pack_", KType.DYNAMIC)],
+                                      lambda rt, op=op, row=row: [row(r) for r in op.run(rt)], "find")))
     return binder._union_of(shaped, label, False, node)
+
+
+def _referenced(node: Any) -> list[str]:
+    """Names of the columns an expression reads, in order."""
+    if isinstance(node, ast.Name):
+        return [node.name]
+    if isinstance(node, tuple):
+        return [n for item in node for n in _referenced(item)]
+    if isinstance(node, ast.Node):
+        return [n for field in node.__dataclass_fields__ if field != "span" for n in _referenced(getattr(node, field))]
+    return []
 
 
 register_source(ast.Search, bind_search_source)

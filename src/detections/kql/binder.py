@@ -119,7 +119,14 @@ class Binder:
         self.errors.append(err)
         return fallback
 
+    # search/find bind one predicate against several tables: names a table lacks are collected
+    # here (and read as null) instead of failing, when this is a set.
+    unresolved: set[str] | None = None
+
     def unknown_name(self, node: ast.Name, scope: Scope) -> CExpr:
+        if self.unresolved is not None:
+            self.unresolved.add(node.name)
+            return constant(None, KType.UNKNOWN, node.name)
         if scope.aggregates is not None and node.name in scope.aggregates.input_scope.index:
             message = f"summarize: column '{node.name}' must be inside an aggregate function (or listed after `by`)"
             return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
@@ -220,7 +227,7 @@ class Binder:
                 env.names[param.name] = Binding("table", self.tabular(arg, caller))
             else:
                 value = self.compiler.compile(arg, scope or Scope([], caller))
-                env.names[param.name] = Binding("scalar", value)
+                env.names[param.name] = Binding("scalar", _as_param(value, param.ktype))
         for statement in fn.body.statements:
             self._statement(statement, env)
         return env
@@ -470,8 +477,9 @@ class Binder:
         scope = Scope(list(op.columns), env, window)
         assigned: set[str] = set()
         for item in items:
+            explicit = set(_names(item)[0])
             for name, ktype, fn in self._item_columns(item, scope, [n for n, _ in columns]):
-                if name in assigned:
+                if name in assigned and name in explicit:  # implicit names (toint(A)) may repeat
                     raise self.error(item, f"a column with the name '{name}' is already declared in this {label}")
                 assigned.add(name)
                 at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
@@ -682,6 +690,20 @@ def _windowed_filter(op: Op, pred: CExpr, window: Window) -> Op:
         return out
 
     return Computed(list(op.columns), produce, "where")
+
+
+def _as_param(value: CExpr, ktype: KType | None) -> CExpr:
+    """A scalar argument seen through its parameter's declared type (Kusto types the body by the
+    declaration, whatever is passed); values of another type are converted on the way in."""
+    if ktype is None or ktype in (value.type, KType.DYNAMIC, KType.UNKNOWN):
+        return value
+    from detections.kql.loading import converter
+
+    convert, fn = converter(ktype), value.fn
+    if value.const:
+        converted = convert(value.value)
+        return CExpr(lambda _r: converted, ktype, value.name, True, converted, True)
+    return CExpr(lambda r: convert(fn(r)), ktype, value.name, rowfree=value.rowfree)
 
 
 def _names(item: Any) -> tuple[tuple[str | None, ...], Any]:

@@ -16,14 +16,16 @@ from functools import lru_cache
 from typing import Any
 
 import detections.kql.functions  # noqa: F401 - fills the SCALARS/AGGREGATES registries
+
+# detections.tables imports detections.kql.types (so this package): TABLES is read at call time.
+import detections.tables as builtin
 from detections.kql import bind_group, bind_rows, bind_search  # noqa: F401 - register their operators
 from detections.kql.binder import Binder, Plan
 from detections.kql.errors import KqlError, KqlUnsupportedError
 from detections.kql.loading import convert_rows, infer_columns, schema_columns
-from detections.kql.ops_core import Column
+from detections.kql.ops_core import Column, Op
 from detections.kql.parser import parse
 from detections.kql.types import KType
-from detections.tables import TABLES
 
 SchemaKey = tuple[tuple[str, tuple[Column, ...]], ...]
 
@@ -61,8 +63,8 @@ def load_table(name: str, rows: Iterable[Mapping[str, Any]], schema: Mapping[str
 
 
 def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, Any] | None) -> list[Column]:
-    if name in TABLES:
-        return list(TABLES[name].items())
+    if name in builtin.TABLES:
+        return list(builtin.TABLES[name].items())
     if schema is not None:
         return schema_columns(schema)
     return infer_columns(rows)
@@ -70,9 +72,9 @@ def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, 
 
 def table_schemas(tables: Mapping[str, Any] | None, schemas: Mapping[str, Mapping[str, Any]] | None) -> dict[str, list[Column]]:
     """Every table the query may name: built-ins, declared `schemas`, and the given tables."""
-    found: dict[str, list[Column]] = {name: list(cols.items()) for name, cols in TABLES.items()}
+    found: dict[str, list[Column]] = {name: list(cols.items()) for name, cols in builtin.TABLES.items()}
     for name, spec in (schemas or {}).items():
-        if name not in TABLES:
+        if name not in builtin.TABLES:
             found[name] = schema_columns(spec)
     for name, value in (tables or {}).items():
         if name in found:
@@ -90,7 +92,15 @@ def _plan(query: str, schema_key: SchemaKey, watchlist_key: SchemaKey) -> Plan:
     tree = parse(query)
     binder = Binder(query, {name: list(cols) for name, cols in schema_key},
                     {alias: list(cols) for alias, cols in watchlist_key})
-    return binder.bind_query(tree)
+    try:
+        return binder.bind_query(tree)
+    except KqlError:
+        raise
+    except RecursionError:
+        raise KqlUnsupportedError("the query nests too deeply to bind") from None
+    except Exception as exc:  # noqa: BLE001 - an engine fault becomes a KqlError, never a traceback
+        raise KqlError(f"internal error while binding the query ({type(exc).__name__}: {exc}); "
+                       "please report it with the query") from exc
 
 
 def plan_query(query: str, schemas: Mapping[str, list[Column]], watchlists: Mapping[str, list[Column]] | None = None) -> Plan:
@@ -130,9 +140,21 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
     except RecursionError:
         raise KqlUnsupportedError("the query nests too deeply to run") from None
     except Exception as exc:  # noqa: BLE001 - any engine fault becomes a KqlError, never a traceback
-        raise KqlError(f"internal error while running the query ({type(exc).__name__}: {exc}); "
-                       "please report it with the query") from exc
+        raise KqlError(f"internal error in operator '{_failing_operator(exc)}' while running the query "
+                       f"({type(exc).__name__}: {exc}); please report it with the query") from exc
     return QueryResult([n for n, _ in plan.columns], [t for _, t in plan.columns], rows, list(rt.warnings))
+
+
+def _failing_operator(exc: BaseException) -> str:
+    """The label of the innermost plan node on the failing call stack (costs nothing until a failure)."""
+    label = "query"
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, Op):
+            label = owner.label
+        tb = tb.tb_next
+    return label
 
 
 @contextmanager

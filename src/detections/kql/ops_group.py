@@ -200,3 +200,47 @@ class MakeSeries(Op):
                 series.append([_evaluate(agg, by_bin[k]) if k in by_bin else default for k in range(count)])
             out.append(key + tuple(series) + (list(bins),))
         return out
+
+
+@dataclass(frozen=True)
+class NestedLevel:
+    """One top-nested level: group by `of`, rank the groups by `aggregate`, keep `count` of them
+    (all when None), optionally folding the rest into one group labelled `others`."""
+
+    of: RowFn
+    aggregate: Aggregate
+    count: int | None
+    descending: bool
+    others: Any = None
+    has_others: bool = False
+
+
+class TopNested(Op):
+    label = "top-nested"
+
+    def __init__(self, source: Op, columns: list[Column], levels: list[NestedLevel]) -> None:
+        self.source, self.columns, self.levels = source, columns, levels
+
+    def _expand(self, rows: list[Row], depth: int) -> list[tuple]:
+        if depth == len(self.levels):
+            return [()]
+        level = self.levels[depth]
+        groups: dict[Any, list[Row]] = {}
+        for r in rows:
+            groups.setdefault(level.of(r), []).append(r)
+        scored = [(key, members, _evaluate(level.aggregate, members)) for key, members in groups.items()]
+        present = [s for s in scored if s[2] is not None]
+        present.sort(key=lambda s: s[2], reverse=level.descending)
+        ranked = present + [s for s in scored if s[2] is None]
+        kept = ranked if level.count is None else ranked[: level.count]
+        rest = [] if level.count is None else ranked[level.count:]
+        if level.has_others and rest:
+            members = [r for _, group, _ in rest for r in group]
+            kept = [*kept, (level.others, members, _evaluate(level.aggregate, members))]
+        out = []
+        for key, members, value in kept:
+            out.extend((key, value, *tail) for tail in self._expand(members, depth + 1))
+        return out
+
+    def run(self, rt: Runtime) -> list[Row]:
+        return self._expand(self.source.run(rt), 0)
