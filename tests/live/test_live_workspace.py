@@ -64,12 +64,34 @@ def test_smoke_reports_the_rule_whose_query_fails(cli, trail, emulator_env, writ
     assert "FAIL" in table.output and "1 of 2 queries ran; 1 failed" in table.output
 
 
-def test_smoke_passes_offline_over_local_files(cli, write_rule, tmp_path):
+HUNTING = """\
+id: 2b3c4d5e-6f70-4811-9a2b-3c4d5e6f7081
+name: Logins in the hunting window
+description: uses the hunting UI's time placeholders
+requiredDataConnectors:
+  - connectorId: AWS
+    dataTypes: [AWSCloudTrail]
+tactics: [InitialAccess]
+relevantTechniques: [T1078]
+query: |
+  AWSCloudTrail
+  | where TimeGenerated between (todatetime('{{StartTimeISO}}') .. todatetime('{{EndTimeISO}}'))
+  | where EventName == 'ConsoleLogin'
+"""
+
+
+def test_smoke_passes_offline_over_local_files_with_hunting_placeholders(cli, write_rule, tmp_path):
     root = write_rule("Good", "6f9e3c1a-0d7b-4c55-9a43-1e2f3a4b5c6d", GOOD)
-    (tmp_path / "rows.json").write_text("[]")
-    result = cli("smoke", "--root", str(root), "--table", f"AWSCloudTrail={tmp_path / 'rows.json'}")
+    (root / "hunting" / "AWSCloudTrail").mkdir(parents=True)
+    (root / "hunting" / "AWSCloudTrail" / "Window.yaml").write_text(HUNTING, encoding="utf-8")
+    recent = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    (tmp_path / "rows.json").write_text(json.dumps([{"TimeGenerated": recent, "EventName": "ConsoleLogin"}]))
+    table = ["--table", f"AWSCloudTrail={tmp_path / 'rows.json'}"]
+    result = cli("smoke", "--root", str(root), *table, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert "1 of 1 queries ran; 0 failed" in result.output
+    rows = {(item["kind"], item["name"]): item["rows"] for item in json.loads(result.output)}
+    assert rows == {("rule", "Good"): 1, ("hunting", "Logins in the hunting window"): 1}  # placeholders filled
+    assert "2 of 2 queries ran; 0 failed" in cli("smoke", "--root", str(root), *table).output
 
 
 class _RefusingCredential:
