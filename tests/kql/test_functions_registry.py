@@ -1,5 +1,7 @@
 """The registry as a whole: every declaration is usable by the binder and documented."""
 
+import pytest
+
 import detections.kql.functions as functions
 from detections.kql.registry import AGGREGATES, SCALARS
 from detections.kql.types import KType
@@ -53,3 +55,30 @@ def test_reference_documentation_lists_every_function_and_operator():
     text = (Path(__file__).resolve().parents[2] / "docs" / "kql-functions.md").read_text(encoding="utf-8")
     missing = [name for name in [*SCALARS, *AGGREGATES, *OPERATORS] if f"| `{name}` |" not in text]
     assert missing == []
+
+
+S, Y, D, T, B, G = KType.STRING, KType.DYNAMIC, KType.DATETIME, KType.TIMESPAN, KType.BOOL, KType.GUID
+N, L, R = KType.INT, KType.LONG, KType.REAL
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "result"),
+    [
+        ("strlen", (N,), None), ("strlen", (Y,), L), ("startofday", (S,), None), ("startofday", (Y,), None),
+        ("ago", (N,), None), ("log", (S,), None), ("log", (N,), R), ("array_length", (S,), None),
+        ("array_length", (Y,), L), ("not", (N,), None), ("hash", (Y,), None), ("hash", (G,), L),
+        ("abs", (T,), T), ("abs", (S,), None), ("datetime_add", (S, L, S), None), ("datetime_add", (S, L, D), D),
+        ("format_datetime", (S, S), None), ("extract", (S, L, N), None), ("extract", (S, L, Y), S),
+        ("set_union", (S, Y), None), ("iff", (S, N, N), None), ("iff", (B, S, Y), S), ("iff", (B, D, S), Y),
+        ("iff", (B, N, Y), N), ("case", (B, N, B, L, R), R), ("coalesce", (N, S), None), ("coalesce", (S, Y), None),
+        ("coalesce", (N, R), R), ("max_of", (N, S), None), ("max_of", (D, D), D), ("tolower", (N,), S),
+        ("split", (N, S), Y), ("toint", (D,), N), ("tostring", (G,), S), ("geo_info_from_ip_address", (N,), None),
+    ],
+)
+def test_argument_types_follow_kusto_language(name, args, result):
+    assert SCALARS[name].result_type(list(args)) == result
+
+
+def test_functions_kusto_needs_more_arguments_for():
+    assert SCALARS["max_of"].min_args == 2
+    assert SCALARS["bag_merge"].min_args == 2

@@ -18,8 +18,11 @@ from detections.kql.functions import (  # noqa: F401 - imported for their regist
     parsers,
     regex,
     series,
+    signatures,
     strings,
 )
+
+signatures.apply()
 
 # Functions whose result is several columns: impl returns a tuple, one value per column, and an
 # unnamed call is named "<function>_<argument>_<suffix>" (series_stats_y_min, ...). array_sort_asc

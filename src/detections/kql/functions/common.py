@@ -23,15 +23,28 @@ def same_as(position: int, default: KType = KType.UNKNOWN):
     return rule
 
 
+def _shared_type(known: Sequence[KType]) -> KType | None:
+    """The promoted number type when all are numbers, the type when all agree, else None."""
+    if all(kind.is_numeric for kind in known):
+        return KType.INT if all(kind is KType.INT for kind in known) else numeric_promotion(known)
+    return known[0] if all(kind is known[0] for kind in known) else None
+
+
 def common_type(args: Sequence[KType]) -> KType:
-    """Result type of value-choosing functions (iff, case, coalesce, max_of): numbers promote
-    (int+long -> long, any real -> real, all int stays int), otherwise the first known type."""
+    """Result type of iff()/case() branches: a dynamic branch takes the other branches' type,
+    numbers promote (int+long -> long, any real -> real), and branches of unrelated types give
+    dynamic, as Kusto.Language does."""
     known = [kind for kind in args if kind is not KType.UNKNOWN]
     if not known:
         return KType.UNKNOWN
-    if all(kind.is_numeric for kind in known):
-        return KType.INT if all(kind is KType.INT for kind in known) else numeric_promotion(known)
-    return known[0]
+    typed = [kind for kind in known if kind is not KType.DYNAMIC] or known
+    return _shared_type(typed) or KType.DYNAMIC
+
+
+def strict_common_type(args: Sequence[KType]) -> KType | None:
+    """coalesce()/max_of()/min_of(): every argument of one type (numbers promote), else None."""
+    known = [kind for kind in args if kind is not KType.UNKNOWN]
+    return _shared_type(known) if known else KType.UNKNOWN
 
 
 def numeric_promotion(args: Sequence[KType]) -> KType:

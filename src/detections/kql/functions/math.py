@@ -10,7 +10,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from detections.kql import values
-from detections.kql.functions.common import common_type, keeps_type, long_or_real
+from detections.kql.functions.common import keeps_type, long_or_real, strict_common_type
 from detections.kql.registry import scalar
 from detections.kql.types import KType
 
@@ -142,8 +142,8 @@ def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
     return impl
 
 
-scalar("max_of", 1, 64, common_type, doc="largest argument, nulls ignored")(_extreme(max))
-scalar("min_of", 1, 64, common_type, doc="smallest argument, nulls ignored")(_extreme(min))
+scalar("max_of", 1, 64, strict_common_type, doc="largest argument, nulls ignored")(_extreme(max))
+scalar("min_of", 1, 64, strict_common_type, doc="smallest argument, nulls ignored")(_extreme(min))
 
 
 @scalar("rand", 0, 1, R)

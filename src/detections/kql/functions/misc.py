@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from detections.kql import values
-from detections.kql.functions.common import common_type
+from detections.kql.functions.common import common_type, strict_common_type
 from detections.kql.registry import scalar
 from detections.kql.types import KType
 
@@ -36,7 +36,7 @@ def case(*args: Any) -> Any:
     return args[-1]
 
 
-@scalar("coalesce", 2, 64, common_type)
+@scalar("coalesce", 2, 64, strict_common_type)
 def coalesce(*args: Any) -> Any:
     """The first argument that is not null (and, for strings, not empty)."""
     for arg in args:

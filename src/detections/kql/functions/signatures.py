@@ -1,0 +1,113 @@
+"""Argument types Kusto.Language accepts, per function and argument position, checked against the
+kusto-oracle. A call whose argument type is not accepted binds to None (the binder's "does not
+accept arguments of types" error), so we reject what Kusto rejects; UNKNOWN always passes.
+
+Kept as one table, applied to the registry when detections.kql.functions is imported, so each
+family module stays a plain list of implementations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+
+from detections.kql.registry import SCALARS, ScalarFunction
+from detections.kql.types import KType
+
+_I, _L, _R, _M = KType.INT, KType.LONG, KType.REAL, KType.DECIMAL
+TEXT = frozenset({KType.STRING, KType.DYNAMIC})
+DATETIME = frozenset({KType.DATETIME})
+TIMESPAN = frozenset({KType.TIMESPAN})
+NUMBER = frozenset({_I, _L, _R, _M})
+REAL_LIKE = frozenset({_I, _L, _R})
+INTEGER = frozenset({_I, _L})
+DYNAMIC = frozenset({KType.DYNAMIC})
+BOOL = frozenset({KType.BOOL})
+NOT_DYNAMIC = frozenset(kind for kind in KType if kind is not KType.DYNAMIC)
+
+_BY_FAMILY: dict[frozenset[KType], tuple[str, ...]] = {
+    TEXT: ("base64_decode_toarray", "base64_decode_tostring", "base64_encode_tostring", "geo_info_from_ip_address",
+           "ipv4_is_private", "ipv4_netmask_suffix", "parse_csv", "parse_ipv4", "parse_ipv6", "parse_json",
+           "parse_path", "parse_url", "parse_urlquery", "parse_xml", "parsejson", "parseurl", "string_size",
+           "strlen", "todynamic", "toguid", "toobject", "url_decode", "url_encode", "url_encode_component"),
+    DATETIME: ("dayofmonth", "dayofweek", "dayofyear", "endofday", "endofmonth", "endofweek", "endofyear",
+               "getmonth", "getyear", "hourofday", "monthofyear", "startofday", "startofmonth", "startofweek",
+               "startofyear", "week_of_year", "weekofyear"),
+    TIMESPAN: ("ago",),
+    NUMBER: ("acos", "asin", "atan", "ceiling", "cos", "cot", "degrees", "exp", "exp10", "exp2", "gamma", "log",
+             "log10", "log2", "loggamma", "radians", "round", "sign", "sin", "sqrt", "tan",
+             "unixtime_microseconds_todatetime", "unixtime_milliseconds_todatetime",
+             "unixtime_nanoseconds_todatetime", "unixtime_seconds_todatetime"),
+    REAL_LIKE: ("isfinite", "isinf", "isnan"),
+    INTEGER: ("binary_not", "bitset_count_ones", "tohex"),
+    DYNAMIC: ("array_concat", "array_length", "array_reverse", "array_sort_asc", "array_sort_desc", "array_sum",
+              "bag_keys", "base64_encode_fromarray", "dcount_hll", "series_abs", "series_decompose",
+              "series_decompose_anomalies", "series_decompose_forecast", "series_fill_backward",
+              "series_fill_const", "series_fill_forward", "series_fill_linear", "series_fit_line",
+              "series_fit_line_dynamic", "series_outliers", "series_periods_detect", "series_stats",
+              "series_stats_dynamic", "series_sum", "bag_has_key", "bag_remove_keys", "bag_set_key",
+              "set_has_element", "array_slice", "array_index_of", "array_iff", "array_iif", "strcat_array"),
+    BOOL: ("not",),
+    NOT_DYNAMIC: ("hash", "hash_md5", "hash_sha1", "hash_sha256", "hash_xxhash64"),
+}
+
+# Positions other than the first: name -> {position: accepted types}.
+_POSITIONS: dict[str, dict[int, frozenset[KType]]] = {
+    "abs": {0: NUMBER | TIMESPAN},
+    "make_string": {0: INTEGER | DYNAMIC},
+    "datetime_add": {2: DATETIME},
+    "datetime_diff": {1: DATETIME, 2: DATETIME},
+    "datetime_part": {1: DATETIME},
+    "datepart": {1: DATETIME},
+    "format_datetime": {0: DATETIME},
+    "format_timespan": {0: TIMESPAN},
+    "extract": {2: TEXT},
+    "replace_string": {0: TEXT},
+    "trim": {1: TEXT},
+    "trim_start": {1: TEXT},
+    "trim_end": {1: TEXT},
+    "countof": {0: TEXT},
+    "has_any_index": {1: DYNAMIC},
+    "ipv4_is_in_range": {0: TEXT},
+    "set_union": {0: DYNAMIC, 1: DYNAMIC},
+    "set_intersect": {0: DYNAMIC, 1: DYNAMIC},
+    "set_difference": {0: DYNAMIC, 1: DYNAMIC},
+    "zip": {0: DYNAMIC, 1: DYNAMIC},
+    "make_datetime": {0: NUMBER},
+    "iff": {0: BOOL},
+    "iif": {0: BOOL},
+    "case": {0: BOOL},
+}
+
+# Functions Kusto only accepts with more arguments than our implementations need.
+MIN_ARGS: dict[str, int] = {"max_of": 2, "min_of": 2, "bag_merge": 2, "hll_merge": 2, "format_ipv4_mask": 2}
+
+
+def signature_table() -> dict[str, Mapping[int, frozenset[KType]]]:
+    """name -> {position: accepted argument types}."""
+    table: dict[str, dict[int, frozenset[KType]]] = {}
+    for kinds, names in _BY_FAMILY.items():
+        for name in names:
+            table.setdefault(name, {})[0] = kinds
+    for name, positions in _POSITIONS.items():
+        table.setdefault(name, {}).update(positions)
+    return table
+
+
+def _checked(rule: Callable[[Sequence[KType]], KType | None], accepted: Mapping[int, frozenset[KType]]):
+    def checked(args: Sequence[KType]) -> KType | None:
+        for position, kinds in accepted.items():
+            if position < len(args) and args[position] is not KType.UNKNOWN and args[position] not in kinds:
+                return None
+        return rule(args)
+
+    return checked
+
+
+def apply(registry: dict[str, ScalarFunction] = SCALARS) -> None:
+    """Wrap the registered result-type rules with the argument checks (idempotent per import)."""
+    for name, accepted in signature_table().items():
+        function = registry[name]
+        registry[name] = dataclasses.replace(function, result_type=_checked(function.result_type, accepted))
+    for name, minimum in MIN_ARGS.items():
+        registry[name] = dataclasses.replace(registry[name], min_args=minimum)
