@@ -441,6 +441,42 @@ def test_unsupported_constructs_are_named(query, message):
         parse(query)
 
 
+def test_a_later_syntax_error_wins_over_an_earlier_semantic_problem():
+    # Kusto reports syntax first: our semantic and unsupported findings wait until the whole text parsed.
+    with pytest.raises(KqlSyntaxError, match="expected an expression"):
+        parse("T | join (U) on tolower(A) | where")
+    with pytest.raises(KqlSyntaxError, match="found the end of the query"):
+        parse("T | partition by A (take 1) | extend x = f(")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("T | where * has 'x'", A.Where(A.Binary("has", A.Star(), s("x")))),
+        ("T | summarize take_any(*)", A.Summarize((A.Call("take_any", (A.Star(),)),))),
+        ("search *", A.Search(A.Star())),
+        ("T | project", A.Project(())),
+        ("T | summarize", A.Summarize(())),
+        ("T | project-away", A.ProjectAway(())),
+        ("T | project-reorder", A.ProjectReorder(())),
+        ("T | parse A with", A.Parse(n("A"), ())),
+        ("T | extend x = -(-B)", A.Extend((A.NamedExpr(("x",), A.Unary("-", A.Unary("-", n("B")))),))),
+    ],
+)
+def test_forms_kusto_accepts(query, expected):
+    tree = body(query)
+    assert (tree.operators[0] if isinstance(tree, A.Pipe) else tree) == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["T | summarize (*) by A", "T | extend x = - -B", "T | distinct", "T | project-reorder A,",
+              "; T", "let x = 1;; T", "T | where x in ()"],
+)
+def test_forms_kusto_rejects(query):
+    with pytest.raises(KqlSyntaxError):
+        parse(query)
+
+
 def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(KqlSyntaxError, match="nested too deeply"):
         parse("print " + "(" * 5000 + "1" + ")" * 5000)

@@ -246,6 +246,9 @@ class Parser:
         self.tokens = tokenize(text)
         self.pos = 0
         self.last_end = 0
+        # The first semantic or unsupported problem found while parsing: raised only once the whole text
+        # has parsed, so a syntax error anywhere (what Kusto reports first) takes precedence.
+        self.deferred: KqlError | None = None
 
     # ---- token helpers -------------------------------------------------------------------------
 
@@ -327,6 +330,14 @@ class Parser:
     def unsupported(self, message: str, start: int, end: int) -> KqlUnsupportedError:
         return KqlUnsupportedError.at(message, self.text, (start, end))
 
+    def defer(self, error: KqlError) -> None:
+        """Remember a non-syntax problem; parse_query raises the first one after the whole text parsed."""
+        if self.deferred is None:
+            self.deferred = error
+
+    def defer_semantic(self, message: str, span: tuple[int, int]) -> None:
+        self.defer(KqlSemanticError.at(message, self.text, span))
+
     # ---- names ---------------------------------------------------------------------------------
 
     def at_name(self) -> bool:
@@ -346,7 +357,7 @@ class Parser:
             return A.Name(token.value, span=(token.start, token.end))
         if token.kind == OP and token.value == "[" and self.peek().kind == STRING:
             self.advance()
-            name = self.advance().value
+            name = self.parse_string_literal(self.tok).value
             self.expect_close("]", token)
             return A.Name(name, span=self.span(token.start))
         raise self.expected(what)
@@ -405,23 +416,24 @@ class Parser:
     def parse_query(self) -> A.Query:
         statements: list[A.Statement] = []
         body: A.Tabular | A.Expr | None = None
-        while self.tok.kind != EOF:
-            if self.accept_op(";"):
-                continue
+        while self.tok.kind != EOF:  # statements separated by single ';' (a trailing one is allowed)
             token = self.tok
-            if body is not None:  # check the second statement's syntax, then refuse the batch
-                self.parse_any()
-                raise self.unsupported(
-                    "a second query statement after the first result (a batch) is not supported; "
-                    "combine them with union or join", token.start, self.last_end)
             if token.kind == IDENT and token.value in _STATEMENTS and self.peek().kind == IDENT:
                 statements.append(_STATEMENTS[token.value](self))
-                if self.tok.kind != EOF:
-                    self.expect_op(";", f"after the '{token.value}' statement")
-                continue
-            body = self.tabular_call(self.parse_any())
-            if not (self.at_op(";") or self.tok.kind == EOF):
-                raise self.unexpected_after_expression()
+                separator = f"after the '{token.value}' statement"
+            else:
+                value = self.tabular_call(self.parse_any())
+                if not (self.at_op(";") or self.tok.kind == EOF):
+                    raise self.unexpected_after_expression()
+                if body is not None:
+                    self.defer(self.unsupported("a second query statement after the first result (a batch) is not "
+                                                "supported; combine them with union or join", *value.span))
+                body = value
+                separator = "between statements"
+            if self.tok.kind != EOF:
+                self.expect_op(";", separator)
+        if self.deferred is not None:
+            raise self.deferred
         if body is None:
             raise KqlSemanticError.at("the query has no result: after the let statements add the query itself, "
                                       "e.g. 'AWSCloudTrail | take 10'", self.text, (self.tok.start, self.tok.end))
@@ -465,10 +477,10 @@ class Parser:
     def parse_function(self, start: int, name: str, *, view: bool) -> A.LetFunction:
         opener = self.expect_op("(")
         params: list[A.Param] = []
-        while not self.at_op(")"):
+        if not self.at_op(")"):
             params.append(self.parse_param())
-            if not self.accept_op(","):
-                break
+            while self.accept_op(","):
+                params.append(self.parse_param())
         self.expect_close(")", opener)
         body = self.parse_function_body()
         return A.LetFunction(name, tuple(params), body, view=view, span=self.span(start))
@@ -548,13 +560,13 @@ class Parser:
         if isinstance(node, A.Call):
             return A.FunctionCallSource(node.name, node.args, node.named, span=node.span)
         if isinstance(node, A.Member) and isinstance(node.target, A.Call):
-            raise self.unsupported(
+            self.defer(self.unsupported(
                 f"cross-workspace or cross-database references ({node.target.name}(...).{node.name}) are not "
-                "supported", *node.span)
-        token = self.tok
-        raise self.error(f"the expression before {self.describe(token)} is not a table: "
-                         "a pipe must start with a table, a tabular function or a source such as datatable",
-                         token)
+                "supported", *node.span))
+        else:  # Kusto parses any expression here and rejects it when binding
+            self.defer_semantic("the expression before '|' is not a table: a pipe must start with a table, a "
+                                "tabular function or a source such as datatable", node.span)
+        return A.TableRef("", span=node.span)
 
     def parse_pipe(self, source: A.Tabular, start: int) -> A.Pipe:
         operators: list[A.Operator] = []
@@ -732,6 +744,8 @@ class Parser:
         token = self.tok
         if token.kind == OP and token.value in ("-", "+"):
             self.advance()
+            if self.at_op("-") or self.at_op("+"):
+                raise self.expected("an expression")  # Kusto does not stack signs: write -(-x)
             operand = self.parse_unary()
             span = (token.start, operand.span[1])
             if isinstance(operand, A.Literal) and operand.ktype in _SIGNED_TYPES and operand.value is not None:
@@ -752,9 +766,11 @@ class Parser:
                 else:
                     name = self.parse_name("a property name after '.'").name
                 if self.at_op("("):
-                    raise self.unsupported(
+                    opener = self.advance()
+                    self.parse_call_args(opener, opener.start)
+                    self.defer(self.unsupported(
                         f"calling '{name}(...)' on a value (cross-cluster or cross-database references) is not "
-                        "supported", node.span[0], self.tok.end)
+                        "supported", node.span[0], self.last_end))
                 node = A.Member(node, name, span=(node.span[0], self.last_end))
             elif token.value == "[":
                 self.advance()
@@ -778,10 +794,16 @@ class Parser:
                                      "as (A, B) = ... in extend/summarize")
                 self.expect_close(")", token)
                 return inner
-            if token.value == "[" and self.peek().kind == STRING:
-                return self.parse_name()
-            if token.value == "*":
-                self.advance()
+            if token.value == "[":
+                if self.peek().kind == STRING:
+                    return self.parse_name()
+                self.advance()  # `[expr]`: Kusto parses it and rejects it when binding
+                inner = self.parse_expression()
+                self.expect_close("]", token)
+                self.defer_semantic("a name in brackets must be a string, e.g. ['My Column']", self.span(token.start))
+                return inner
+            if token.value == "*" and _starts_binary_operator(self.peek(), self.peek(2)):
+                self.advance()  # `* has "x"`: a term searched in every column
                 return A.Star(span=(token.start, token.end))
         raise self.expected("an expression")
 
@@ -867,7 +889,10 @@ class Parser:
             while True:
                 if self.tok.kind == IDENT and self.tok.value in _RESERVED and not self.peek().is_op("("):
                     self.expect_close(")", opener, label_start)  # e.g. `count( by X`: the ')' is missing
-                if self.tok.kind == IDENT and self.peek().is_op("="):
+                if self.at_op("*") and self.peek().kind == OP and self.peek().value in (",", ")"):
+                    star = self.advance()  # arg_max(X, *), take_any(*)
+                    args.append(A.Star(span=(star.start, star.end)))
+                elif self.tok.kind == IDENT and self.peek().is_op("="):
                     name = self.advance()
                     self.advance()
                     named.append(A.NamedExpr((name.value,), self.parse_expression(), span=self.span(name.start)))
@@ -953,8 +978,9 @@ class Parser:
             sides = {_side(expr.left): expr.left, _side(expr.right): expr.right}
             if "$left" in sides and "$right" in sides:
                 return [A.JoinKey(sides["$left"].name, sides["$right"].name, span=expr.span)]
-        raise KqlSemanticError.at(  # Kusto parses any expression here and rejects it when binding
-            "a join condition must be a column name or '$left.Column == $right.Column'", self.text, expr.span)
+        # Kusto parses any expression here and rejects it when binding
+        self.defer_semantic("a join condition must be a column name or '$left.Column == $right.Column'", expr.span)
+        return []
 
     def parse_expand_items(self) -> tuple[A.ExpandItem, ...]:
         items: list[A.ExpandItem] = []
@@ -965,7 +991,13 @@ class Parser:
             if self.accept_word("to"):
                 self.expect_word("typeof", "after 'to' (the form is 'to typeof(type)')")
                 opener = self.expect_op("(")
-                to_type = self.parse_type()
+                type_token = self.tok
+                if type_token.kind == IDENT and type_token.value in TYPE_NAMES:
+                    to_type = self.parse_type()
+                else:  # Kusto parses any word (or none) here and rejects it when binding
+                    if type_token.kind == IDENT:
+                        self.advance()
+                    self.defer_semantic("expected a type name in typeof(...)", (opener.start, self.tok.end))
                 self.expect_close(")", opener)
             items.append(A.ExpandItem(expr, to_type, span=self.span(start)))
             if not self.accept_op(","):
@@ -979,6 +1011,13 @@ class Parser:
             tables.append(self.parse_table_operand())
         self.expect_close(")", opener)
         return tuple(tables)
+
+
+def _starts_binary_operator(token: Token, following: Token) -> bool:
+    if token.kind == OP:
+        return token.value in _BINARY
+    return token.kind == IDENT and token.value in _WORD_OPERATORS and (
+        token.value != "matches" or following.is_word("regex"))
 
 
 def _side(expr: A.Expr) -> str | None:
@@ -1046,14 +1085,18 @@ def _datatable(p: Parser, start: Token) -> A.Datatable:
     opener = p.expect_op("[", "to start the datatable values")
     values: list[A.Expr] = []
     while not p.at_op("]"):
-        values.append(p.parse_expression())
+        value_start = p.tok
+        value = p.parse_unary()
+        if not isinstance(value, A.Literal) or value_start.is_op("("):
+            raise p.error("datatable values must be constants (strings, numbers, datetime(...), dynamic(...))",
+                          value_start)
+        values.append(value)
         if not p.accept_op(","):
             break
     p.expect_close("]", opener, start.start)
     if columns and len(values) % len(columns):
-        raise KqlSemanticError.at(
-            f"datatable has {len(values)} values for {len(columns)} columns: give a value for every column of "
-            "every row", p.text, (opener.start, p.last_end))
+        p.defer_semantic(f"datatable has {len(values)} values for {len(columns)} columns: give a value for every "
+                         "column of every row", (opener.start, p.last_end))
     return A.Datatable(columns, tuple(values), span=p.span(start.start))
 
 
@@ -1074,8 +1117,9 @@ def _externaldata(p: Parser, start: Token) -> A.ExternalData:
     return A.ExternalData(columns, tuple(urls), properties, span=p.span(start.start))
 
 
-def _property_list(p: Parser) -> tuple[A.NamedExpr, ...]:
-    """`(name = value, ...)` of externaldata/render `with`; extra comma-separated values are skipped."""
+def _property_list(p: Parser, *, multi_valued: bool = False) -> tuple[A.NamedExpr, ...]:
+    """`(name = value, ...)` of externaldata/render `with`; with `multi_valued` (render's
+    `ycolumns = A, B`) the extra values of a property are checked and skipped."""
     opener = p.expect_op("(", "after 'with'")
     properties: list[A.NamedExpr] = []
     while not p.at_op(")"):
@@ -1085,12 +1129,12 @@ def _property_list(p: Parser) -> tuple[A.NamedExpr, ...]:
         p.advance()
         p.expect_op("=", f"after property '{name.value}'")
         properties.append(A.NamedExpr((name.value,), p.parse_expression(), span=p.span(name.start)))
-        while p.accept_op(","):
-            if p.at_named_target():
-                break
-            p.parse_expression()
-        else:
+        if not p.accept_op(","):
             break
+        while multi_valued and not p.at_named_target():
+            p.parse_expression()
+            if not p.accept_op(","):
+                break
     p.expect_close(")", opener)
     return tuple(properties)
 
@@ -1129,7 +1173,11 @@ def _search(p: Parser, start: Token) -> A.Search:
     options, _ = p.parse_options(("kind",))
     kind = options.get("kind", ("case_insensitive",))[0]
     tables = p.parse_tables_in() if p.accept_word("in") else ()
-    predicate = p.parse_expression()
+    if p.at_op("*") and (p.peek().kind == EOF or (p.peek().kind == OP and p.peek().value in _CLAUSE_END)):
+        star = p.advance()
+        predicate: A.Expr = A.Star(span=(star.start, star.end))
+    else:
+        predicate = p.parse_expression()
     return A.Search(predicate, tables, kind == "case_sensitive", span=p.span(start.start))
 
 
@@ -1180,8 +1228,7 @@ def _where(p: Parser, start: Token) -> A.Where:
     if p.at_op("="):  # Kusto parses `A = 1` here and rejects it when binding: report it the same way
         equals = p.advance()
         p.parse_expression()
-        raise KqlSemanticError.at("'=' does not compare values: use '==' (or '=~' to ignore case)", p.text,
-                                  (equals.start, equals.end))
+        p.defer_semantic("'=' does not compare values: use '==' (or '=~' to ignore case)", (equals.start, equals.end))
     return A.Where(predicate, span=p.span(start.start))
 
 
@@ -1197,6 +1244,8 @@ def _project(p: Parser, start: Token) -> A.Project:
 
 
 def _name_patterns(p: Parser) -> tuple[A.Name | A.ColumnPattern, ...]:
+    if p.at_clause_end():
+        return ()  # Kusto accepts an empty list here
     columns = [p.parse_name_or_pattern()]
     while p.accept_op(","):
         columns.append(p.parse_name_or_pattern())
@@ -1232,7 +1281,7 @@ _REORDER_ORDERS = ("asc", "desc", "granny-asc", "granny-desc")
 def _project_reorder(p: Parser, start: Token) -> A.ProjectReorder:
     columns: list[A.Name | A.ColumnPattern] = []
     orders: set[str] = set()
-    while True:
+    while not p.at_clause_end():  # Kusto accepts an empty list
         columns.append(p.parse_name_or_pattern())
         if p.tok.kind == IDENT and p.tok.value in ("asc", "desc", "granny"):
             name, token = p.read_operator_name()
@@ -1241,9 +1290,11 @@ def _project_reorder(p: Parser, start: Token) -> A.ProjectReorder:
             orders.add(name)
         if not p.accept_op(","):
             break
+        if p.at_clause_end():
+            raise p.expected("a column name after ','")
     if len(orders) > 1:
-        raise p.unsupported("project-reorder with different sort orders per column is not supported",
-                            start.start, p.last_end)
+        p.defer(p.unsupported("project-reorder with different sort orders per column is not supported",
+                              start.start, p.last_end))
     return A.ProjectReorder(tuple(columns), orders.pop() if orders else None, span=p.span(start.start))
 
 
@@ -1366,7 +1417,12 @@ def _parse_operator_node(p: Parser, start: Token, node_type: type[A.Parse]) -> A
             p.advance()
             parts.append(A.Star(span=(token.start, token.end)))
         elif p.at_name():
-            name = p.parse_name()
+            if token.kind == IDENT and token.value in _RESERVED:  # Kusto parses it and rejects it when binding
+                p.defer(p.reserved(token))
+                p.advance()
+                name = A.Name(token.value, span=(token.start, token.end))
+            else:
+                name = p.parse_name()
             ktype = p.parse_type() if p.accept_op(":") else None
             parts.append(A.ParseColumn(name.name, ktype, span=p.span(name.span[0])))
         else:
@@ -1465,7 +1521,7 @@ def _invoke(p: Parser, start: Token) -> A.Invoke:
 
 
 @_operator("partition")
-def _partition(p: Parser, start: Token) -> A.Operator:
+def _partition(p: Parser, start: Token) -> A.Serialize:
     """Checked for syntax so a typo is reported as such, then refused: the engine does not run it."""
     p.parse_options(())
     p.expect_word("by", "after 'partition' (the form is 'partition by Column (subquery)')")
@@ -1477,7 +1533,8 @@ def _partition(p: Parser, start: Token) -> A.Operator:
         brace = p.expect_op("{", "to start the partition subquery")
         p.parse_any()
         p.expect_close("}", brace)
-    raise p.unsupported("the 'partition' operator is not supported", start.start, p.last_end)
+    p.defer(p.unsupported("the 'partition' operator is not supported", start.start, p.last_end))
+    return A.Serialize(span=p.span(start.start))  # placeholder: the deferred error is always raised
 
 
 @_operator("getschema")
@@ -1485,16 +1542,26 @@ def _getschema(p: Parser, start: Token) -> A.Getschema:
     return A.Getschema(span=p.span(start.start))
 
 
+_CHARTS = frozenset((
+    "table", "list", "barchart", "piechart", "ladderchart", "timechart", "linechart", "anomalychart", "pivotchart",
+    "areachart", "stackedareachart", "scatterchart", "timepivot", "columnchart", "timeline", "card", "treemap",
+    "sankey", "graph", "plotly", "3Dchart",
+))
+
+
 @_operator("render")
 def _render(p: Parser, start: Token) -> A.Render:
-    chart = p.parse_name("a chart type after 'render', e.g. timechart").name
+    chart = p.tok
+    if chart.kind != IDENT or chart.value not in _CHARTS:
+        raise p.expected(f"a chart type after 'render' ({', '.join(sorted(_CHARTS))})")
+    p.advance()
     properties: tuple[A.NamedExpr, ...] = ()
     if p.accept_word("with"):
-        properties = _property_list(p)
+        properties = _property_list(p, multi_valued=True)
     else:  # legacy form: render chart kind=stacked title="x"
         while p.tok.kind == IDENT and p.peek().is_op("="):
             properties += (p.parse_column(),)
-    return A.Render(chart, properties, span=p.span(start.start))
+    return A.Render(chart.value, properties, span=p.span(start.start))
 
 
 @_operator("sample")
