@@ -191,3 +191,18 @@ def test_override_placeholders_and_custom_tables_of_the_workspace(sentinel, emul
     assert "column 'Who' is not in the query results" in info.value.error.message
     emulator.data.add_rows("Custom_CL", [{"Who": "eve", "TimeGenerated": "2026-01-01T00:00:00Z"}])
     assert put(sentinel, emulator, "r", scheduled(query="Custom_CL | project Who", custom_details={"Who": "Who"})).name == "r"
+
+
+def test_a_rule_on_a_table_the_workspace_lacks_is_rejected():
+    from azure.mgmt.securityinsight import SecurityInsightsMgmtClient
+
+    from detections.emulator import Emulator
+
+    with Emulator(tables={"AWSCloudTrail": []}, builtin_tables=False) as emulator:
+        client = SecurityInsightsMgmtClient(emulator.credential, emulator.subscription_id, base_url=emulator.url,
+                                            **emulator.client_kwargs())
+        assert put(client, emulator, "ok", scheduled()).name == "ok"
+        with pytest.raises(HttpResponseError) as info:
+            put(client, emulator, "gd", scheduled(query="AWSGuardDuty | take 1"))
+    assert "Failed to run the analytics rule query" in info.value.error.message
+    assert "'AWSGuardDuty'" in info.value.error.message

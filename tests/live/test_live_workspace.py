@@ -126,3 +126,15 @@ def test_authentication_failures_are_one_clear_line(trail, credential, expected)
                         connection_verify=str(trail.ca_file)).run("print 1")
     assert info.value.message.startswith(expected)
     assert "Log Analytics Reader" in info.value.message or "az login" in info.value.message
+
+
+def test_smoke_finds_a_table_the_workspace_lacks(cli, write_rule):
+    from detections.emulator import Emulator
+
+    root = write_rule("Good", "6f9e3c1a-0d7b-4c55-9a43-1e2f3a4b5c6d", GOOD)
+    write_rule("Findings", "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", "AWSGuardDuty | where Severity > 7")
+    with Emulator(tables={"AWSCloudTrail": []}, builtin_tables=False) as workspace:
+        result = cli("smoke", "--root", str(root), "--format", "json", env=workspace.environment())
+    assert result.exit_code == 1
+    errors = {item["name"]: item["error"] for item in json.loads(result.output)}
+    assert errors["Good"] is None and "'AWSGuardDuty'" in errors["Findings"]

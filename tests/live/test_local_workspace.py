@@ -40,3 +40,13 @@ def test_run_many_returns_each_answer_or_its_error():
     assert isinstance(answers[1], KqlSemanticError)
     with pytest.raises(KqlSemanticError):
         LocalWorkspace().run("AWSCloudTrail | project Nope")
+
+
+def test_without_builtin_tables_only_loaded_tables_exist():
+    workspace = LocalWorkspace({"AWSCloudTrail": [{"EventName": "x"}]}, builtin_tables=False)
+    assert workspace.run("AWSCloudTrail | count").rows == [[1]]
+    with pytest.raises(KqlSemanticError) as info:
+        workspace.run("AWSCloudTrail\n| union AWSGuardDuty")
+    assert (info.value.line, info.value.column) == (2, 9)
+    assert "'AWSGuardDuty': this workspace has no such table" in info.value.message
+    assert LocalWorkspace().run("AWSGuardDuty | count").rows == [[0]]  # by default every built-in table exists

@@ -20,7 +20,10 @@ from detections.live.errors import fail_cleanly
               help="Folder of table files (<Table>.json/.jsonl/.csv or AWS formats) the query API answers from.")
 @click.option("--anonymous-queries", is_flag=True,
               help="Let the query API answer without a bearer token (Kqlmagic's 'anonymous' connection).")
-def emulate(port: int, data_dir: Path | None, anonymous_queries: bool) -> None:
+@click.option("--only-data-tables", is_flag=True,
+              help="The workspace has only the tables in --data (as without some connectors): queries and "
+                   "rules naming other tables fail, as in Sentinel.")
+def emulate(port: int, data_dir: Path | None, anonymous_queries: bool, only_data_tables: bool) -> None:
     """Run a local HTTPS Sentinel / Log Analytics workspace for offline deploy rehearsals.
 
     Prints the endpoint, the CA file and the variables to export, then serves until Ctrl-C.
@@ -30,7 +33,8 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool) -> None:
 
     with fail_cleanly():
         tables = load_folder(data_dir) if data_dir else {}
-        emulator = Emulator(port=port, tables=tables, anonymous_queries=anonymous_queries)
+        emulator = Emulator(port=port, tables=tables, anonymous_queries=anonymous_queries,
+                            builtin_tables=not only_data_tables)
         try:
             emulator.start()
         except OSError as exc:

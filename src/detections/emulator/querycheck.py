@@ -41,6 +41,7 @@ def make_query_check(data: LocalWorkspace) -> Callable[[dict[str, Any]], None]:
 
         try:
             output = {name for name, _ in bind(props["query"], schemas=data.schemas())}
+            data.check_tables(props["query"])
         except KqlUnsupportedError:
             return  # our engine cannot judge this query; the service would, so do not reject it
         except KqlError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import ssl
+import sys
 import tempfile
 import threading
 import uuid
@@ -77,6 +78,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     dispatcher: Dispatcher
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that does not trust the CA or hangs up is normal here; anything else is reported."""
+        if isinstance(sys.exc_info()[1], ssl.SSLError | ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
 
 class Emulator:
     """A local HTTPS Sentinel / Log Analytics workspace.
@@ -88,13 +95,14 @@ class Emulator:
     def __init__(self, *, workspace: Workspace | None = None, port: int = 0,
                  tables: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
                  page_size: int = 50, clock: Callable[[], datetime] | None = None,
-                 anonymous_queries: bool = False, check_queries: bool = True) -> None:
+                 anonymous_queries: bool = False, check_queries: bool = True,
+                 builtin_tables: bool = True) -> None:
         self.workspace = workspace or Workspace()
         self.port = port
         self.clock = clock or (lambda: datetime.now(UTC))
         self.store = Store()
         self.faults = Faults()
-        self.data = LocalWorkspace(tables)
+        self.data = LocalWorkspace(tables, builtin_tables=builtin_tables)
         self.credential = EmulatorCredential()
         ws = self.workspace
         self._arm = ArmCollections(self.store, {"workspace": ws.resource_id, "resourceGroup": ws.resource_group_id},

@@ -6,6 +6,7 @@ both give the same columns, types and errors. The engine is imported on first qu
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
@@ -28,8 +29,11 @@ class LocalResult:
 class LocalWorkspace:
     """Named tables of typed rows (dicts keyed by column) and a time-windowed query over them."""
 
-    def __init__(self, tables: Mapping[str, Iterable[Mapping[str, Any]]] | None = None) -> None:
+    def __init__(self, tables: Mapping[str, Iterable[Mapping[str, Any]]] | None = None, *,
+                 builtin_tables: bool = True) -> None:
         self.tables: dict[str, list[dict[str, Any]]] = {}
+        # False: only loaded tables exist, like a workspace without some connectors.
+        self.builtin_tables = builtin_tables
         self._lock = threading.Lock()
         self._indexed: dict[str, _TimeIndex] = {}  # engine-ready rows, rebuilt after add_rows
         for name, rows in (tables or {}).items():
@@ -65,11 +69,26 @@ class LocalWorkspace:
         raises detections.kql.KqlError subclasses for bad queries."""
         from detections.kql import run_query
 
+        self.check_tables(query)
         schemas = self.schemas()
         tables = {name: self._index(name, schemas).window(start, end) for name in list(self.tables)}
         result = run_query(query, tables, now=now or datetime.now(UTC), schemas=schemas)
         columns = [(name, ktype.value) for name, ktype in zip(result.columns, result.types, strict=True)]
         return LocalResult(columns, [list(row) for row in result.rows], list(result.warnings))
+
+    def check_tables(self, query: str) -> None:
+        """Without built-in tables, a query naming a table that was not loaded fails as Log Analytics
+        fails it (a semantic error at the table's name)."""
+        if self.builtin_tables:
+            return
+        from detections.kql import KqlSemanticError
+        from detections.kql.executor import plan_query, table_schemas
+
+        for name in sorted(plan_query(query, table_schemas(None, self.schemas())).tables - set(self.tables)):
+            found = re.search(rf"\b{re.escape(name)}\b", query)
+            span = (found.start(), found.end()) if found else (0, 0)
+            raise KqlSemanticError.at(f"Failed to resolve table expression named '{name}': this workspace has no "
+                                      "such table (is its data connector enabled?)", query, span)
 
     def run_many(self, queries: list[str], *, start: datetime | None = None, end: datetime | None = None,
                  now: datetime | None = None) -> list[LocalResult | Exception]:
