@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from detections.emulator import iso8601
-from detections.emulator.errors import ApiError, logs_error, not_found
+from detections.emulator.errors import ApiError, logs_error
 from detections.live.local import LocalResult, LocalWorkspace
 
 # Kusto type -> .NET type name in the un-thinned shape.
@@ -72,12 +72,11 @@ class LogsApi:
 
     def query(self, workspace_id: str, method: str, body: Any, params: dict[str, str],
               headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        if workspace_id.lower() != self.workspace_id.lower():
-            raise logs_error(404, "WorkspaceNotFoundError", f"The workspace {workspace_id} could not be found")
+        self._check_workspace(workspace_id)
         if method == "GET":
             body = {"query": params.get("query"), "timespan": params.get("timespan")}
         elif method != "POST":
-            raise not_found(f"{method} is not supported on the query API.")
+            raise ApiError(405, "MethodNotAllowed", f"{method} is not supported on the query API; use POST.")
         shape = unthinned if "ai.response-thinning=false" in headers.get("prefer", "").lower() else thinned
         return 200, shape(self.run(body))
 
@@ -89,14 +88,16 @@ class LogsApi:
         for request in requests:
             request = request if isinstance(request, dict) else {}
             try:
-                if str(request.get("workspace", "")).lower() != self.workspace_id.lower():
-                    raise logs_error(404, "WorkspaceNotFoundError",
-                                     f"The workspace {request.get('workspace')} could not be found")
+                self._check_workspace(str(request.get("workspace", "")))
                 status, answer = 200, thinned(self.run(request.get("body")))
             except ApiError as error:
                 status, answer = error.status, error.body
             responses.append({"id": request.get("id"), "status": status, "body": answer})
         return 200, {"responses": responses}
+
+    def _check_workspace(self, workspace_id: str) -> None:
+        if workspace_id.lower() != self.workspace_id.lower():
+            raise logs_error(404, "WorkspaceNotFoundError", f"The workspace {workspace_id} could not be found")
 
     def run(self, body: Any) -> LocalResult:
         """Run one {query, timespan} body; bad input raises the API's 400 body."""
