@@ -1,12 +1,17 @@
-"""Hash functions. hash() is XXH64 (seed 0) over the UTF-8 text of the value, as Kusto documents
-for strings; for other types Kusto hashes its internal binary form, which we do not reproduce."""
+"""Hash functions. hash() is XXH64 (seed 0) over the value's bytes as Kusto lays them out: UTF-8
+for strings, the 8-byte little-endian ticks for datetimes and timespans, 8-byte little-endian
+longs and doubles for numbers (both checked against the docs' examples for strings and datetimes).
+A 32-bit int column cannot be told from a long at run time, so it is hashed as a long."""
 
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from detections.kql import values
 from detections.kql.functions.common import text
 from detections.kql.registry import scalar
 from detections.kql.types import KType
@@ -66,10 +71,23 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >> 63 else value
 
 
+def _hash_bytes(value: Any) -> bytes:
+    kind = type(value)
+    if kind is datetime:
+        return values.ticks(value - values.TICKS_ORIGIN).to_bytes(8, "little", signed=True)
+    if kind is timedelta:
+        return values.ticks(value).to_bytes(8, "little", signed=True)
+    if kind is int:
+        return (value & _M64).to_bytes(8, "little")
+    if kind is float:
+        return struct.pack("<d", value)
+    return text(value).encode("utf-8")
+
+
 @scalar("hash", 1, 2, KType.LONG)
 def hash_value(value: Any, modulo: Any = None) -> int | None:
-    """XXH64 of the value's text as a signed long; with a modulo, hash % modulo (non-negative)."""
-    digest = _signed(xxh64(text(value).encode("utf-8")))
+    """XXH64 of the value's bytes as a signed long; with a modulo, hash % modulo (non-negative)."""
+    digest = _signed(xxh64(_hash_bytes(value)))
     if modulo is None:
         return digest
     return None if not modulo else digest % abs(int(modulo))
