@@ -65,7 +65,7 @@ def _value(column: str, ktype: KType, rng: random.Random, i: int) -> object:
         KType.STRING: f"{column.lower()}-{i % 3}", KType.DATETIME: NOW - timedelta(minutes=7 * i),
         KType.BOOL: i % 2 == 0, KType.INT: i % 5, KType.LONG: 1000 * i, KType.REAL: i / 3,
         KType.TIMESPAN: timedelta(seconds=i), KType.GUID: "00000000-0000-0000-0000-000000000001",
-    }.get(ktype, None)
+    }.get(ktype)
 
 
 def synthetic_tables(rows: int = 40) -> dict[str, LoadedTable]:
