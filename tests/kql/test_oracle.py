@@ -38,10 +38,17 @@ WATCHLIST_FUNCTION = {
     "body": "{ datatable(SearchKey:string, LastUpdatedTimeUTC:datetime, WatchlistItem:dynamic)[] }",
 }
 
-# Queries where our answer is knowingly different from the oracle's: id -> reason. The tests for
-# them are strict xfails, so a fix shows up as a failure asking to delete the entry.
+# Queries where our answer is knowingly different from the oracle's: id -> reason. Parser entries are
+# strict xfails (a fix fails the test until the entry is deleted); binder entries are plain xfails
+# while the engine grows. See docs/kql-oracle.md.
 KNOWN_PARSE_DIFFERENCES: dict[str, str] = {}
-KNOWN_BIND_DIFFERENCES: dict[str, str] = {}
+KNOWN_BIND_DIFFERENCES: dict[str, str] = {
+    "operators.kql#70": "the fork operator is not implemented (explicit KqlUnsupportedError)",
+    "operators.kql#74": "union kind=inner: we keep the columns common to all inputs as the union docs say; "
+                        "Kusto.Language's static schema lists every column",
+    "operators.kql#91": "the partition operator is not implemented (explicit KqlUnsupportedError)",
+    "operators.kql#96": "search * (every row of every table) is not implemented by the binder",
+}
 
 
 def _blocks(text: str) -> list[str]:
@@ -131,14 +138,19 @@ def _errors(answer: dict) -> str:
     return "; ".join(f"{d['code']} at {d['start']}: {d['message']}" for d in diags if d["severity"] == "Error")
 
 
-def _params(known: dict[str, str]):
+def _params(known: dict[str, str], *, strict: bool):
     return [
-        pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=known[key])) if key in known else key
+        pytest.param(key, marks=pytest.mark.xfail(strict=strict, reason=known[key])) if key in known else key
         for key in QUERIES
     ]
 
 
-@pytest.mark.parametrize("key", _params(KNOWN_PARSE_DIFFERENCES))
+def test_known_differences_name_existing_queries():
+    assert set(KNOWN_PARSE_DIFFERENCES) <= set(QUERIES)
+    assert set(KNOWN_BIND_DIFFERENCES) <= set(QUERIES)
+
+
+@pytest.mark.parametrize("key", _params(KNOWN_PARSE_DIFFERENCES, strict=True))
 def test_parse_agrees_with_oracle(key, oracle):
     """Our parser raises a syntax error exactly when Kusto.Language finds one."""
     answer = oracle[key]
@@ -163,12 +175,10 @@ def _bind():
     return bind
 
 
-@pytest.mark.parametrize("key", _params(KNOWN_BIND_DIFFERENCES))
+@pytest.mark.parametrize("key", _params(KNOWN_BIND_DIFFERENCES, strict=False))
 def test_bind_agrees_with_oracle(key, oracle):
     """bind() accepts exactly the queries Kusto.Language finds valid, with the same output columns."""
     answer = oracle[key]
-    if not answer["parses"]:
-        pytest.skip("syntax error: covered by test_parse_agrees_with_oracle")
     bind = _bind()
     try:
         columns = bind(QUERIES[key])
