@@ -40,7 +40,7 @@ deploy: $(STAMP)
 	$(BIN)/detections deploy $(DEPLOY_ARGS)
 
 emulate: $(STAMP)
-	$(BIN)/detections emulate
+	$(BIN)/detections emulate $(EMULATE_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/detections docs --out docs
