@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install check test lint bench deploy package validate ruletest emulate docs coverage clean
+.PHONY: install check test lint bench deploy package emulate docs clean
 
 install: $(STAMP)
 
