@@ -12,6 +12,7 @@ prepared once (`Operation.prepare`); an expression that reads no column but depe
 
 from __future__ import annotations
 
+import operator as py_operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,9 @@ class Compiler:
                     return (lambda r: r[i] == c) if symbol == "==" else (lambda r: r[i] != c)
                 return (lambda r: lf(r) == c) if symbol == "==" else (lambda r: lf(r) != c)
             return (lambda r: lf(r) == rf(r)) if symbol == "==" else (lambda r: lf(r) != rf(r))
+        ordered = _ordered_pair(symbol, left.type, right.type)
+        if ordered is not None:
+            return _compare(ordered, left, right)
         if right.const:
             c = right.value
             if op.prepare is not None:
@@ -461,6 +465,41 @@ class Compiler:
 
     def _materialize(self, node: ast.Call, scope: Scope) -> CExpr:
         raise self.binder.error(node, f"{node.name}() returns a table; it cannot be used as a scalar")
+
+
+_ORDERINGS = {"<": py_operator.lt, "<=": py_operator.le, ">": py_operator.gt, ">=": py_operator.ge}
+_NUMBERS = (KType.INT, KType.LONG, KType.REAL)
+
+
+def _ordered_pair(symbol: str, left: KType, right: KType) -> Callable[[Any, Any], bool] | None:
+    """Python's own comparison when both sides have one ordered type (numbers, datetimes, timespans):
+    only null needs handling, so the hot `TimeGenerated > ago(1d)` is one call per row."""
+    compare = _ORDERINGS.get(symbol)
+    if compare is None:
+        return None
+    if (left in _NUMBERS and right in _NUMBERS) or (left is right and left in (KType.DATETIME, KType.TIMESPAN)):
+        return compare
+    return None
+
+
+def _compare(compare: Callable[[Any, Any], bool], left: CExpr, right: CExpr) -> RowFn:
+    lf, rf, i = left.fn, right.fn, left.column
+    if right.const:
+        c = right.value
+        if c is None:
+            return lambda _r: None
+        if i is not None:
+            return lambda r: None if (a := r[i]) is None else compare(a, c)
+        return lambda r: None if (a := lf(r)) is None else compare(a, c)
+
+    def fn(r: tuple) -> Any:
+        a = lf(r)
+        if a is None:
+            return None
+        b = rf(r)
+        return None if b is None else compare(a, b)
+
+    return fn
 
 
 def _unsupported(error: Exception) -> RowFn:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from detections.kql.types import KType
+from detections.kql.values import sort_key, to_json_text
 
 Row = tuple
 Column = tuple[str, KType]
@@ -200,19 +201,6 @@ def _is_null(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _orderable(v: Any) -> Any:
-    """Sort key of a non-null value; dynamic arrays/bags compare by their JSON text."""
-    if isinstance(v, (dict, list)):
-        import json
-
-        return (2, json.dumps(v, sort_keys=True, separators=(",", ":")))
-    if isinstance(v, bool):
-        return (0, int(v))
-    if isinstance(v, str):
-        return (1, v)
-    return (0, v)
-
-
 def sort_rows(rows: list[Row], keys: Sequence[SortKey]) -> list[Row]:
     """Stable multi-key sort with Kusto's null placement (nulls and NaN grouped together)."""
     out = list(rows)
@@ -221,13 +209,13 @@ def sort_rows(rows: list[Row], keys: Sequence[SortKey]) -> list[Row]:
         # With reverse=True the null group must have the *greater* flag to come first.
         null_flag = 0 if nulls_first != desc else 2
 
-        def sort_key(r: Row, fn: RowFn = fn, null_flag: int = null_flag) -> Any:
+        def row_key(r: Row, fn: RowFn = fn, null_flag: int = null_flag) -> Any:
             v = fn(r)
             if _is_null(v):
                 return (null_flag,)
-            return (1, _orderable(v))
+            return (1, sort_key(v))
 
-        out.sort(key=sort_key, reverse=desc)
+        out.sort(key=row_key, reverse=desc)
     return out
 
 
@@ -254,7 +242,7 @@ class Top(Op):
             fn = key.fn
             present = [r for r in rows if not _is_null(fn(r))]
             pick = heapq.nlargest if key.descending else heapq.nsmallest
-            best = pick(self.count, present, key=lambda r: _orderable(fn(r)))
+            best = pick(self.count, present, key=lambda r: sort_key(fn(r)))
             if len(best) < self.count:
                 missing = [r for r in rows if _is_null(fn(r))]
                 best = missing + best if key.nulls_go_first else best + missing
@@ -263,12 +251,8 @@ class Top(Op):
 
 
 def hashable(v: Any) -> Any:
-    """Group and join keys must hash: dynamic arrays/bags become their canonical JSON text."""
-    if isinstance(v, (dict, list)):
-        import json
-
-        return ("\0json", json.dumps(v, sort_keys=True, separators=(",", ":")))
-    return v
+    """Distinct rows must hash: dynamic arrays/bags become their JSON text."""
+    return ("\0json", to_json_text(v)) if isinstance(v, (dict, list)) else v
 
 
 class Distinct(Op):
