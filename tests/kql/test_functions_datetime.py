@@ -197,3 +197,10 @@ def test_bin_at_fixed_point_must_match_the_value():
     assert rule([KType.DATETIME, KType.TIMESPAN, KType.TIMESPAN]) is None
     assert rule([KType.DATETIME, KType.TIMESPAN, KType.DATETIME]) is KType.DATETIME
     assert rule([KType.INT, KType.LONG, KType.LONG]) is KType.LONG
+
+
+def test_time_zone_conversions():
+    assert call("datetime_utc_to_local", dt(2022, 1, 1), "US/Pacific") == dt(2021, 12, 31, 16)
+    assert call("datetime_local_to_utc", dt(2021, 12, 31, 16), "US/Pacific") == dt(2022, 1, 1)
+    assert call("datetime_utc_to_local", dt(2022, 7, 1), "Europe/Paris") == dt(2022, 7, 1, 2)
+    assert call("datetime_utc_to_local", dt(2022, 1, 1), "Not/AZone") is None

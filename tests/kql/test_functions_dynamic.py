@@ -133,3 +133,27 @@ def test_tohex():
     assert call("tohex", -256) == "ffffffffffffff00"
     assert call("tohex", 256, 8) == "00000100"
     assert call("tohex", "x") == ""
+
+
+def test_dynamic_to_json_is_canonical():
+    bag = {"Y10": {}, "X8": {"c3": 1, "d8": 5, "a4": 6}, "D1": 114, "A1": 12, "B1": 2, "C1": 3, "A14": [15, 13, 18]}
+    expected = '{"A1":12,"A14":[15,13,18],"B1":2,"C1":3,"D1":114,"X8":{"a4":6,"c3":1,"d8":5},"Y10":{}}'
+    assert call("dynamic_to_json", bag) == expected
+    assert call("dynamic_to_json", ["a", None, True]) == '["a",null,true]'
+    assert call("dynamic_to_json", 5) == "5"
+
+
+def test_rotate_shift_split_and_zip():
+    arr = [1, 2, 3, 4, 5]
+    assert call("array_rotate_left", arr, 2) == [3, 4, 5, 1, 2]
+    assert call("array_rotate_left", arr, -2) == [4, 5, 1, 2, 3]
+    assert call("array_rotate_right", arr, 2) == [4, 5, 1, 2, 3]
+    assert call("array_shift_right", arr, 2) == [None, None, 1, 2, 3]
+    assert call("array_shift_right", arr, 2, -1) == [-1, -1, 1, 2, 3]
+    assert call("array_shift_right", arr, -2, -1) == [3, 4, 5, -1, -1]
+    assert call("array_shift_left", arr, 9) == [None] * 5
+    assert call("array_split", arr, 2) == [[1, 2], [3, 4, 5]]
+    assert call("array_split", arr, [1, 3]) == [[1], [2, 3], [4, 5]]
+    assert call("set_equals", [1, 2, 2], [2, 1]) is True
+    assert call("set_equals", [1], [1, 3]) is False
+    assert call("bag_zip", ["a", "b"], [1]) == {"a": 1, "b": None}

@@ -136,3 +136,17 @@ def test_null_checks_and_not():
     assert call("not", True) is False
     assert call("not", None) is None
     assert len(call("new_guid")) == 36
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((564,), "564 Bytes"), ((10332, 1), "10.1 KB"), ((20010332,), "19 MB"), ((20010332, 2), "19.08 MB"),
+     ((20010332, 0, "KB"), "19541 KB"), (("x",), "")],
+)
+def test_format_bytes_doc_examples(args, expected):
+    assert call("format_bytes", *args) == expected
+
+
+def test_erf():
+    assert call("erf", 0) == 0.0
+    assert call("erfc", 0) == 1.0

@@ -228,3 +228,31 @@ def test_patterns_re2_rejects_raise(pattern):
 
 def test_translate_named_group():
     assert translate(r"(?<n>x)") == r"(?P<n>x)"
+
+
+def test_text_checks_and_compression():
+    assert call("isascii", "abc") is True
+    assert call("isascii", "é") is False
+    assert call("isutf8", "é") is True
+    assert call("unicode_codepoints_to_string", 75, 117) == "Ku"
+    for kind in ("gzip", "zlib"):
+        packed = call(f"{kind}_compress_to_base64_string", "1234567890qwertyuiop")
+        assert call(f"{kind}_decompress_from_base64_string", packed) == "1234567890qwertyuiop"
+        assert call(f"{kind}_decompress_from_base64_string", "not compressed") == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('echo "hello world!"', ["echo", "hello world!"]),
+        ('a\\\\"b c" d\\\\e "x\\"y"', ["a\\b c", "d\\\\e", 'x"y']),
+        ("  spaced   out  ", ["spaced", "out"]),
+        ('empty "" arg', ["empty", "", "arg"]),
+    ],
+)
+def test_parse_command_line_windows_rules(line, expected):
+    assert call("parse_command_line", line, "windows") == expected
+
+
+def test_parse_command_line_other_parsers_are_null():
+    assert call("parse_command_line", "a b", "bash") is None

@@ -8,6 +8,7 @@ functions that need the executor's row context and are therefore implemented the
 
 from detections.kql.functions import (  # noqa: F401 - imported for their registrations
     aggregates,
+    compression,
     conversion,
     datetime,
     dynamic,
@@ -45,4 +46,5 @@ EXECUTOR_FUNCTIONS: dict[str, str] = {
     "toscalar": "evaluates a tabular expression",
     "materialize": "caches a tabular expression",
     "_GetWatchlist": "resolved from the local watchlist mapping",
+    "ingestion_time": "the row's ingestion time (a hidden column)",
 }

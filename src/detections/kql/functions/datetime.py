@@ -7,7 +7,9 @@ import calendar
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from detections.kql import values
 from detections.kql.functions.common import text
@@ -332,3 +334,29 @@ def format_timespan(value: Any, pattern: Any) -> str:
         return ""
     formatted = _format(value, text(pattern), _timespan_field)
     return "-" + formatted if value < timedelta(0) else formatted
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@scalar("datetime_utc_to_local", 2, 2, D)
+def datetime_utc_to_local(value: Any, zone: Any) -> datetime | None:
+    """The wall-clock time in the IANA time zone, as a (zone-less, so UTC-labelled) datetime."""
+    tz = _zone(text(zone))
+    if type(value) is not datetime or tz is None:
+        return None
+    return value.astimezone(tz).replace(tzinfo=UTC)
+
+
+@scalar("datetime_local_to_utc", 2, 2, D)
+def datetime_local_to_utc(value: Any, zone: Any) -> datetime | None:
+    """The UTC instant of a wall-clock time in the IANA time zone."""
+    tz = _zone(text(zone))
+    if type(value) is not datetime or tz is None:
+        return None
+    return value.replace(tzinfo=tz).astimezone(UTC)

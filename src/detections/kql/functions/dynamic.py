@@ -360,3 +360,79 @@ def range_array(start: Any, stop: Any, step: Any = None) -> list | None:
     except TypeError:
         return None
     return items
+
+
+def _canonical(value: Any) -> str:
+    if type(value) is dict:
+        return "{" + ",".join(f"{values.to_json_text(key)}:{_canonical(value[key])}" for key in sorted(value)) + "}"
+    if type(value) is list:
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    return values.to_json_text(value)
+
+
+@scalar("dynamic_to_json", 1, 1, S)
+def dynamic_to_json(value: Any) -> str:
+    """Canonical JSON text: bag keys sorted at every level, so equal bags give equal text."""
+    if type(value) in (dict, list):
+        return _canonical(value)
+    return values.to_string(value)
+
+
+def _rotate(direction: int):
+    def impl(array: Any, count: Any) -> list | None:
+        if type(array) is not list or count is None:
+            return None
+        if not array:
+            return []
+        shift = (int(count) * direction) % len(array)
+        return array[shift:] + array[:shift]
+
+    return impl
+
+
+scalar("array_rotate_left", 2, 2, Y, doc="elements rotated left by count (right when negative)")(_rotate(1))
+scalar("array_rotate_right", 2, 2, Y, doc="elements rotated right by count (left when negative)")(_rotate(-1))
+
+
+def _shift(direction: int):
+    def impl(array: Any, count: Any, default: Any = None) -> list | None:
+        if type(array) is not list or count is None:
+            return None
+        size, steps = len(array), int(count) * direction
+        if steps >= 0:
+            kept = array[steps:] if steps < size else []
+            return kept + [default] * (size - len(kept))
+        kept = array[: size + steps] if -steps < size else []
+        return [default] * (size - len(kept)) + kept
+
+    return impl
+
+
+scalar("array_shift_left", 2, 3, Y, doc="elements shifted left by count, the vacated places take the default (null)")(_shift(1))
+scalar("array_shift_right", 2, 3, Y, doc="elements shifted right by count, the vacated places take the default (null)")(_shift(-1))
+
+
+@scalar("set_equals", 2, 2, B)
+def set_equals(first: Any, second: Any) -> bool | None:
+    """True when both arrays hold the same distinct elements."""
+    if type(first) is not list or type(second) is not list:
+        return None
+    return {_hashable(item) for item in first} == {_hashable(item) for item in second}
+
+
+@scalar("array_split", 2, 2, Y)
+def array_split(array: Any, indices: Any) -> list | None:
+    """The array cut before each index (one index or an array of them)."""
+    if type(array) is not list or indices is None:
+        return None
+    cuts = sorted({_position(i, len(array)) for i in (indices if type(indices) is list else [indices])})
+    bounds = [0, *[min(max(c, 0), len(array)) for c in cuts], len(array)]
+    return [array[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+@scalar("bag_zip", 2, 2, Y)
+def bag_zip(keys: Any, items: Any) -> dict | None:
+    """A bag from an array of keys and an array of values (missing values are null)."""
+    if type(keys) is not list or type(items) is not list:
+        return None
+    return {text(key): items[i] if i < len(items) else None for i, key in enumerate(keys) if type(key) is str}

@@ -64,6 +64,8 @@ _REAL_FUNCTIONS: dict[str, tuple[int, Callable[..., float], Callable[..., bool]]
     "gamma": (1, math.gamma, lambda _x: True),
     "loggamma": (1, math.lgamma, lambda _x: True),
     "sign": (1, lambda x: (x > 0) - (x < 0), lambda _x: True),
+    "erf": (1, math.erf, lambda _x: True),
+    "erfc": (1, math.erfc, lambda _x: True),
 }
 for _name, (_arity, _fn, _domain) in _REAL_FUNCTIONS.items():
     scalar(_name, _arity, _arity, R, doc=f"{_name} on real numbers; null outside its domain")(_real_function(_fn, _domain))
@@ -178,3 +180,23 @@ for _name, _arity, _fn in (
     ("bitset_count_ones", 1, lambda a: bin(a & _MASK64).count("1")),
 ):
     scalar(_name, _arity, _arity, L, doc="64-bit integer bit operation")(_bitwise(_fn))
+
+
+_BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+
+
+@scalar("format_bytes", 1, 3, KType.STRING)
+def format_bytes(size: Any, precision: Any = 0, units: Any = "") -> str:
+    """A size in bytes as text in 1024-based units ("10.1 KB"), auto-selected unless `units` is given."""
+    number = _real(size)
+    if number is None:
+        return ""
+    wanted = str(units or "")
+    index = next((i for i, unit in enumerate(_BYTE_UNITS) if unit.lower() == wanted.lower()), None)
+    if index is None:
+        index = 0
+        while index < len(_BYTE_UNITS) - 1 and abs(number) >= 1024 ** (index + 1):
+            index += 1
+    scaled = number / 1024 ** index
+    digits = int(precision or 0)
+    return f"{_round_decimal(scaled, digits, ROUND_HALF_UP):.{max(digits, 0)}f} {_BYTE_UNITS[index]}"

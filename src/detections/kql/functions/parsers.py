@@ -142,3 +142,52 @@ def parse_xml(value: Any) -> dict[str, Any] | None:
     except expat.ExpatError:
         return None
     return builder.stack[0][1] or None
+
+
+def _windows_argv(line: str) -> list[str]:
+    """Split like CommandLineToArgvW: whitespace separates, quotes group, 2n backslashes before a
+    quote give n backslashes and a quote toggle, 2n+1 give n backslashes and a literal quote."""
+    args: list[str] = []
+    current: list[str] = []
+    in_quotes, has_arg, i = False, False, 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\":
+            run = len(line) - i - len(line[i:].lstrip("\\"))
+            if i + run < len(line) and line[i + run] == '"':
+                current.append("\\" * (run // 2))
+                if run % 2:
+                    current.append('"')
+                    i += run + 1
+                    has_arg = True
+                    continue
+                i += run
+                continue
+            current.append("\\" * run)
+            i += run
+            has_arg = True
+            continue
+        if char == '"':
+            if in_quotes and i + 1 < len(line) and line[i + 1] == '"':
+                current.append('"')
+                i += 2
+                continue
+            in_quotes = not in_quotes
+            has_arg = True
+        elif char in " \t" and not in_quotes:
+            if has_arg:
+                args.append("".join(current))
+                current, has_arg = [], False
+        else:
+            current.append(char)
+            has_arg = True
+        i += 1
+    if has_arg:
+        args.append("".join(current))
+    return args
+
+
+@scalar("parse_command_line", 2, 2, Y)
+def parse_command_line(command: Any, parser: Any) -> list[str] | None:
+    """The arguments of a Windows command line (the only parser Kusto supports)."""
+    return _windows_argv(text(command)) if text(parser).lower() == "windows" else None

@@ -395,3 +395,25 @@ def make_string(*codepoints: Any) -> str:
 def unicode_codepoints_from_string(value: Any) -> list[int]:
     """The Unicode code points of the text."""
     return [ord(char) for char in text(value)]
+
+
+@scalar("isascii", 1, 1, B)
+def isascii(value: Any) -> bool:
+    """True when every character is ASCII."""
+    return text(value).isascii()
+
+
+@scalar("isutf8", 1, 1, B)
+def isutf8(value: Any) -> bool:
+    """True when the text is valid UTF-8 (always, for text held as Python str without surrogates)."""
+    try:
+        text(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@scalar("unicode_codepoints_to_string", 1, 64, S)
+def unicode_codepoints_to_string(*codepoints: Any) -> str:
+    """Alias of make_string."""
+    return make_string(*codepoints)
