@@ -227,6 +227,8 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
 
 def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> Op:
     """make-series: `by` columns, one dynamic array per aggregate, then the axis array."""
+    if node.kind is not None:
+        raise binder.error(node, f"make-series kind={node.kind} is not supported", KqlUnsupportedError)
     input_scope = Scope(list(op.columns), env)
     compiler = binder.compiler
     columns: list[Column] = []
