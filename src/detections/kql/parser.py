@@ -1,7 +1,8 @@
 """KQL parser: tokens -> detections.kql.ast (recursive descent, precedence climbing for expressions).
 
-Tabular operators are parsed by functions registered in `_OPERATORS`, keyed by the operator keyword
-(`where`, `mv-expand`, ...); sources (`datatable`, `union`, ...) likewise in `_SOURCES`. Errors are
+Tabular operators are parsed by functions registered in `OPERATORS`, keyed by the operator keyword
+(`where`, `mv-expand`, ...); sources (`datatable`, `union`, ...) likewise in `SOURCES` (both in
+detections.kql.parse_operators); literal bodies are decoded by detections.kql.parse_literals. Errors are
 KqlSyntaxError with the line and column of the offending token and a message that says what was
 expected; real KQL operators this engine does not implement raise KqlUnsupportedError naming them.
 """
@@ -9,32 +10,24 @@ expected; real KQL operators this engine does not implement raise KqlUnsupported
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from detections.kql import ast as A
 from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError, line_column
-from detections.kql.lexer import (
-    EOF,
-    IDENT,
-    LONG,
-    OP,
-    RAW,
-    REAL,
-    STRING,
-    TIMESPAN,
-    TIMESPAN_UNITS,
-    Token,
-    timespan_of,
-    tokenize,
+from detections.kql.lexer import EOF, IDENT, LONG, OP, RAW, REAL, STRING, TIMESPAN, Token, tokenize
+from detections.kql.parse_literals import (
+    NOT_LITERAL,
+    RAW_LITERALS,
+    kusto_datetime_text,
+    kusto_timespan_text,
+    typed_literal_value,
 )
+from detections.kql.parse_operators import OPERATORS, SOURCES
 from detections.kql.types import TYPE_NAMES, KType
 
 # ---------------------------------------------------------------------------------------------
-# Operator tables
+# Grammar tables
 # ---------------------------------------------------------------------------------------------
 
 # Binary operators: token text -> (canonical op, precedence). Higher binds tighter.
@@ -96,14 +89,6 @@ _TABULAR_ARGUMENT_FUNCTIONS = frozenset(("toscalar", "materialize"))
 # Calls that are tabular whatever their context.
 _TABULAR_FUNCTIONS = frozenset(("materialize", "view", "_GetWatchlist", "table", "_ASIM_GetWatchlistRaw"))
 
-# Join kinds: spelling -> canonical kind.
-_JOIN_KINDS = {
-    "innerunique": "innerunique", "inner": "inner", "leftouter": "leftouter", "rightouter": "rightouter",
-    "fullouter": "fullouter", "outer": "fullouter", "leftanti": "leftanti", "anti": "leftanti",
-    "leftantisemi": "leftanti", "rightanti": "rightanti", "rightantisemi": "rightanti",
-    "leftsemi": "leftsemi", "rightsemi": "rightsemi",
-}
-
 # Real KQL operators this engine does not implement (an explicit error instead of a syntax error).
 _UNSUPPORTED_OPERATORS = frozenset((
     "scan", "reduce", "facet", "make-graph", "graph-match", "graph-merge", "graph-to-table",
@@ -111,132 +96,9 @@ _UNSUPPORTED_OPERATORS = frozenset((
     "macro-expand", "assert-schema",
 ))
 
-_DATETIME_RE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
-)
-_TIMESPAN_CLOCK_RE = re.compile(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?")
-_TIMESPAN_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z]+)")
-_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Literal bodies
-# ---------------------------------------------------------------------------------------------
-
-
-def _fraction_microseconds(digits: str | None) -> int:
-    return int((digits or "0").ljust(6, "0")[:6])
-
-
-def parse_datetime_text(body: str) -> datetime | None:
-    """Value of a `datetime(...)` body (None for null); ValueError when it is not a date."""
-    if body == "null":
-        return None
-    body = body.strip("\"'")
-    m = _DATETIME_RE.fullmatch(body)
-    if m is None:
-        try:
-            value = parsedate_to_datetime(body)  # RFC 822 / RFC 1123, e.g. "Sat, 8 Nov 2014 15:05:02 GMT"
-        except (TypeError, ValueError, IndexError) as exc:
-            raise ValueError(body) from exc
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    year, month, day, hour, minute, second, fraction, zone = m.groups()
-    value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                     _fraction_microseconds(fraction), tzinfo=UTC)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        value -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return value
-
-
-def parse_timespan_text(body: str) -> timedelta | None:
-    """Value of a `timespan(...)` body: `1d`, `1.02:03:04.5`, `02:03`, or a number of days."""
-    if body == "null":
-        return None
-    m = _TIMESPAN_UNIT_RE.fullmatch(body)
-    if m and m.group(2) in TIMESPAN_UNITS:
-        return timespan_of(float(m.group(1)), m.group(2))
-    m = _TIMESPAN_CLOCK_RE.fullmatch(body)
-    if m:
-        negative, days, hours, minutes, seconds, fraction = m.groups()
-        value = timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
-                          microseconds=int((fraction or "0").ljust(7, "0")) / 10)
-        return -value if negative else value
-    try:
-        return timedelta(days=float(body))
-    except ValueError:
-        raise ValueError(body) from None
-
-
-def _guid_value(body: str) -> str | None:
-    if body == "null":
-        return None
-    if not _GUID_RE.fullmatch(body):
-        raise ValueError(body)
-    return body.lower()
-
-
-# raw literal word -> (type, converter, description for messages)
-_RAW_LITERALS: dict[str, tuple[KType, Callable[[str], object], str]] = {
-    "datetime": (KType.DATETIME, parse_datetime_text, "a date such as datetime(2024-01-31 12:00:00)"),
-    "date": (KType.DATETIME, parse_datetime_text, "a date such as date(2024-01-31)"),
-    "timespan": (KType.TIMESPAN, parse_timespan_text, "a timespan such as timespan(1d) or timespan(01:30:00)"),
-    "time": (KType.TIMESPAN, parse_timespan_text, "a timespan such as time(1h)"),
-    "guid": (KType.GUID, _guid_value, "a GUID such as guid(74be27de-1e4e-49d9-b579-fe0b331d3642)"),
-    "uniqueid": (KType.GUID, _guid_value, "a GUID"),
-}
-
-
-def _kusto_datetime_text(value: datetime) -> str:
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{value.microsecond:06d}0Z" if value.microsecond else text + "Z"
-
-
-def _kusto_timespan_text(value: timedelta) -> str:
-    sign = "-" if value < timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if value.days:
-        text = f"{value.days}.{text}"
-    if value.microseconds:
-        text += f".{value.microseconds:06d}0"
-    return sign + text
-
-
 # ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
-
-OperatorParser = Callable[["Parser", Token], "A.Operator"]
-_OPERATORS: dict[str, OperatorParser] = {}
-_SOURCES: dict[str, Callable[[Parser, Token], A.Tabular]] = {}
-
-
-def _operator(*names: str):
-    """Register a pipe-operator parser under its keyword(s)."""
-
-    def register(func: OperatorParser) -> OperatorParser:
-        for name in names:
-            _OPERATORS[name] = func
-        return func
-
-    return register
-
-
-def _source(name: str):
-    """Register a tabular-source parser (datatable, union, ...) under its keyword."""
-
-    def register(func):
-        _SOURCES[name] = func
-        return func
-
-    return register
-
 
 class Parser:
     """One parse of one query text (use `parse()`)."""
@@ -281,9 +143,14 @@ class Parser:
     def accept_word(self, word: str) -> Token | None:
         return self.advance() if self.at_word(word) else None
 
-    def at_clause_end(self) -> bool:
-        token = self.tokens[self.pos]
+    def at_clause_end(self, ahead: int = 0) -> bool:
+        """Is the token `ahead` of the cursor the end of an operator's clause (`|`, `)`, `;`, end)?"""
+        token = self.peek(ahead)
         return token.kind == EOF or (token.kind == OP and token.value in _CLAUSE_END)
+
+    @staticmethod
+    def is_reserved(token: Token) -> bool:
+        return token.kind == IDENT and token.value in _RESERVED
 
     def span(self, start: int) -> tuple[int, int]:
         return (start, self.last_end)
@@ -444,7 +311,7 @@ class Parser:
         if token.kind == IDENT and token.value in _LIST_OPERATORS:
             return self.error(f"expected '(' after '{token.value}': the form is '{token.value} (value1, value2)'",
                               self.peek())
-        if token.kind == IDENT and token.value in _OPERATORS:
+        if token.kind == IDENT and token.value in OPERATORS:
             return self.error(f"unexpected {self.describe(token)}: add '|' before the '{token.value}' operator")
         if token.kind == IDENT:
             close = difflib.get_close_matches(token.value, list(_WORD_OPERATORS), n=1)
@@ -530,7 +397,7 @@ class Parser:
 
     def at_source_keyword(self) -> bool:
         token = self.tok
-        if token.kind != IDENT or token.value not in _SOURCES:
+        if token.kind != IDENT or token.value not in SOURCES:
             return False
         following = self.peek()
         if token.value in ("datatable", "externaldata"):
@@ -544,7 +411,7 @@ class Parser:
         start = self.tok.start
         if self.at_source_keyword():
             token = self.advance()
-            source: A.Tabular | A.Expr = _SOURCES[token.value](self, token)
+            source: A.Tabular | A.Expr = SOURCES[token.value](self, token)
         else:
             source = self.parse_expression()
         if self.at_op("|"):
@@ -589,12 +456,12 @@ class Parser:
 
     def parse_operator(self) -> A.Operator:
         name, first = self.read_operator_name()
-        handler = _OPERATORS.get(name)
+        handler = OPERATORS.get(name)
         if handler is not None:
             return handler(self, first)
         if name in _UNSUPPORTED_OPERATORS:
             raise self.unsupported(f"the '{name}' operator is not supported", first.start, self.last_end)
-        close = difflib.get_close_matches(name, list(_OPERATORS), n=1)
+        close = difflib.get_close_matches(name, list(OPERATORS), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise KqlSyntaxError.at(f"unknown tabular operator '{name}'{hint}", self.text, (first.start, self.last_end))
 
@@ -819,7 +686,7 @@ class Parser:
 
     def parse_raw_literal(self, token: Token) -> A.Literal:
         word, body = token.value
-        ktype, convert, example = _RAW_LITERALS[word]
+        ktype, convert, example = RAW_LITERALS[word]
         try:
             value = convert(body)
         except (ValueError, OverflowError):
@@ -873,8 +740,8 @@ class Parser:
         if not self.peek(ahead).is_op(")"):
             return None
         text = "".join(self.text[t.start:t.end] for t in body_tokens)
-        value = _typed_literal_value(text, ktype)
-        if value is _NOT_LITERAL:
+        value = typed_literal_value(text, ktype)
+        if value is NOT_LITERAL:
             return None
         for _ in range(ahead + 1):
             self.advance()
@@ -938,9 +805,9 @@ class Parser:
                              "values from expressions", token)
         value = literal.value
         if isinstance(value, datetime):
-            return _kusto_datetime_text(value)
+            return kusto_datetime_text(value)
         if isinstance(value, timedelta):
-            return _kusto_timespan_text(value)
+            return kusto_timespan_text(value)
         return value
 
     # ---- clauses shared by operators -----------------------------------------------------------
@@ -1032,7 +899,6 @@ _TABULAR_TYPES = (
 )
 _SIGNED_TYPES = (KType.LONG, KType.INT, KType.REAL, KType.DECIMAL, KType.TIMESPAN)
 _NUMBER_TYPES = {LONG: KType.LONG, REAL: KType.REAL, TIMESPAN: KType.TIMESPAN}
-_NOT_LITERAL = object()
 _BOOL_WORDS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _PRIMARY = {
     STRING: Parser.parse_string_literal,
@@ -1050,554 +916,6 @@ _STATEMENTS = {
     "pattern": Parser.parse_unsupported_statement,
     "restrict": Parser.parse_unsupported_statement,
 }
-
-
-def _typed_literal_value(text: str, ktype: KType):
-    """Value of the body of a typed literal like int(5) / real(nan), or _NOT_LITERAL."""
-    if text == "null":
-        return None
-    if ktype == KType.BOOL:
-        return {"true": True, "false": False}.get(text, _NOT_LITERAL)
-    try:
-        if ktype in (KType.INT, KType.LONG):
-            return int(text, 16) if text.lower().lstrip("+-").startswith("0x") else int(text)
-        if ktype == KType.DECIMAL:
-            from decimal import Decimal, InvalidOperation
-
-            try:
-                return Decimal(text)
-            except InvalidOperation:
-                return _NOT_LITERAL
-        return float({"nan": "nan", "+inf": "inf", "-inf": "-inf", "inf": "inf"}.get(text, text))
-    except ValueError:
-        return _NOT_LITERAL
-
-
-# ---------------------------------------------------------------------------------------------
-# Sources
-# ---------------------------------------------------------------------------------------------
-
-
-@_source("datatable")
-def _datatable(p: Parser, start: Token) -> A.Datatable:
-    p.parse_options(())
-    columns, _ = p.parse_column_decls(start.start)
-    opener = p.expect_op("[", "to start the datatable values")
-    values: list[A.Expr] = []
-    while not p.at_op("]"):
-        value_start = p.tok
-        value = p.parse_unary()
-        if not isinstance(value, A.Literal) or value_start.is_op("("):
-            raise p.error("datatable values must be constants (strings, numbers, datetime(...), dynamic(...))",
-                          value_start)
-        values.append(value)
-        if not p.accept_op(","):
-            break
-    p.expect_close("]", opener, start.start)
-    if columns and len(values) % len(columns):
-        p.defer_semantic(f"datatable has {len(values)} values for {len(columns)} columns: give a value for every "
-                         "column of every row", (opener.start, p.last_end))
-    return A.Datatable(columns, tuple(values), span=p.span(start.start))
-
-
-@_source("externaldata")
-def _externaldata(p: Parser, start: Token) -> A.ExternalData:
-    p.parse_options(())
-    columns, _ = p.parse_column_decls(start.start)
-    opener = p.expect_op("[", "to start the list of storage URLs")
-    urls: list[A.Expr] = []
-    while not p.at_op("]"):
-        urls.append(p.parse_expression())
-        if not p.accept_op(","):
-            break
-    p.expect_close("]", opener, start.start)
-    properties: tuple[A.NamedExpr, ...] = ()
-    if p.accept_word("with"):
-        properties = _property_list(p)
-    return A.ExternalData(columns, tuple(urls), properties, span=p.span(start.start))
-
-
-def _property_list(p: Parser, *, multi_valued: bool = False) -> tuple[A.NamedExpr, ...]:
-    """`(name = value, ...)` of externaldata/render `with`; with `multi_valued` (render's
-    `ycolumns = A, B`) the extra values of a property are checked and skipped."""
-    opener = p.expect_op("(", "after 'with'")
-    properties: list[A.NamedExpr] = []
-    while not p.at_op(")"):
-        name = p.tok  # property names may be reserved words (title=...)
-        if name.kind != IDENT:
-            raise p.expected("a property name")
-        p.advance()
-        p.expect_op("=", f"after property '{name.value}'")
-        properties.append(A.NamedExpr((name.value,), p.parse_expression(), span=p.span(name.start)))
-        if not p.accept_op(","):
-            break
-        while multi_valued and not p.at_named_target():
-            p.parse_expression()
-            if not p.accept_op(","):
-                break
-    p.expect_close(")", opener)
-    return tuple(properties)
-
-
-@_source("print")
-def _print(p: Parser, start: Token) -> A.Print:
-    return A.Print(p.parse_column_list(), span=p.span(start.start))
-
-
-@_source("range")
-def _range(p: Parser, start: Token) -> A.Range:
-    name = p.parse_name("the column name after 'range'")
-    p.expect_word("from", f"after 'range {name.name}'")
-    low = p.parse_expression()
-    p.expect_word("to", "after the range start")
-    high = p.parse_expression()
-    p.expect_word("step", "after the range end")
-    step = p.parse_expression()
-    return A.Range(name.name, low, high, step, span=p.span(start.start))
-
-
-def _union(p: Parser, start: Token) -> A.Union:
-    options, _ = p.parse_options(("kind", "withsource", "isfuzzy"))
-    kind = str(options.get("kind", ("outer",))[0])
-    if kind not in ("inner", "outer"):
-        raise p.error(f"union kind must be 'inner' or 'outer', not '{kind}'", options["kind"][1])
-    withsource = options.get("withsource", (None,))[0]
-    tables = [p.parse_table_operand()]
-    while p.accept_op(","):
-        tables.append(p.parse_table_operand())
-    return A.Union(tuple(tables), kind, None if withsource is None else str(withsource),
-                   bool(options.get("isfuzzy", (False,))[0]), span=p.span(start.start))
-
-
-def _search(p: Parser, start: Token) -> A.Search:
-    options, _ = p.parse_options(("kind",))
-    kind = options.get("kind", ("case_insensitive",))[0]
-    tables = p.parse_tables_in() if p.accept_word("in") else ()
-    if p.at_op("*") and (p.peek().kind == EOF or (p.peek().kind == OP and p.peek().value in _CLAUSE_END)):
-        star = p.advance()
-        predicate: A.Expr = A.Star(span=(star.start, star.end))
-    else:
-        predicate = p.parse_expression()
-    return A.Search(predicate, tables, kind == "case_sensitive", span=p.span(start.start))
-
-
-@_source("find")
-def _find(p: Parser, start: Token) -> A.Find:
-    options, _ = p.parse_options(("withsource",))
-    tables = p.parse_tables_in() if p.accept_word("in") else ()
-    p.expect_word("where", "after 'find' (the form is 'find in (Tables) where Predicate')")
-    predicate = p.parse_expression()
-    project = None
-    name, token = (p.read_operator_name() if p.at_word("project") else (None, None))
-    if name == "project":
-        project = p.parse_column_list()
-    elif name is not None and name != "project-smart":
-        raise p.error(f"expected 'project' or 'project-smart' after the find predicate, not '{name}'", token)
-    withsource = options.get("withsource", (None,))[0]
-    return A.Find(predicate, tables, None if withsource is None else str(withsource), project,
-                  span=p.span(start.start))
-
-
-def _evaluate(p: Parser, start: Token) -> A.Evaluate:
-    _, hints = p.parse_options(())
-    name = p.tok
-    if name.kind != IDENT or not p.peek().is_op("("):
-        raise p.expected("a plugin call after 'evaluate', e.g. bag_unpack(Column)")
-    p.advance()
-    opener = p.advance()
-    args, named = p.parse_call_args(opener, name.start)
-    output = None
-    if p.accept_op(":"):
-        output, _ = p.parse_column_decls(p.tok.start)
-    return A.Evaluate(name.value, args + named, hints, output, span=p.span(start.start))
-
-
-_SOURCES["union"] = _union
-_SOURCES["search"] = _search
-_SOURCES["evaluate"] = _evaluate
-
-
-# ---------------------------------------------------------------------------------------------
-# Pipe operators
-# ---------------------------------------------------------------------------------------------
-
-
-@_operator("where", "filter")
-def _where(p: Parser, start: Token) -> A.Where:
-    predicate = p.parse_expression()
-    if p.at_op("="):  # Kusto parses `A = 1` here and rejects it when binding: report it the same way
-        equals = p.advance()
-        p.parse_expression()
-        p.defer_semantic("'=' does not compare values: use '==' (or '=~' to ignore case)", (equals.start, equals.end))
-    return A.Where(predicate, span=p.span(start.start))
-
-
-@_operator("extend")
-def _extend(p: Parser, start: Token) -> A.Extend:
-    return A.Extend(p.parse_column_list(), span=p.span(start.start))
-
-
-@_operator("project")
-def _project(p: Parser, start: Token) -> A.Project:
-    columns = () if p.at_clause_end() else p.parse_column_list()  # Kusto accepts an empty project
-    return A.Project(columns, span=p.span(start.start))
-
-
-def _name_patterns(p: Parser) -> tuple[A.Name | A.ColumnPattern, ...]:
-    if p.at_clause_end():
-        return ()  # Kusto accepts an empty list here
-    columns = [p.parse_name_or_pattern()]
-    while p.accept_op(","):
-        columns.append(p.parse_name_or_pattern())
-    return tuple(columns)
-
-
-@_operator("project-away")
-def _project_away(p: Parser, start: Token) -> A.ProjectAway:
-    return A.ProjectAway(_name_patterns(p), span=p.span(start.start))
-
-
-@_operator("project-keep")
-def _project_keep(p: Parser, start: Token) -> A.ProjectKeep:
-    return A.ProjectKeep(_name_patterns(p), span=p.span(start.start))
-
-
-@_operator("project-rename")
-def _project_rename(p: Parser, start: Token) -> A.ProjectRename:
-    renames: list[A.NamedExpr] = []
-    while True:
-        new = p.parse_name("the new column name")
-        p.expect_op("=", f"after '{new.name}' (the form is 'project-rename NewName = OldName')")
-        old = p.parse_name("the existing column name")
-        renames.append(A.NamedExpr((new.name,), old, span=p.span(new.span[0])))
-        if not p.accept_op(","):
-            return A.ProjectRename(tuple(renames), span=p.span(start.start))
-
-
-_REORDER_ORDERS = ("asc", "desc", "granny-asc", "granny-desc")
-
-
-@_operator("project-reorder")
-def _project_reorder(p: Parser, start: Token) -> A.ProjectReorder:
-    columns: list[A.Name | A.ColumnPattern] = []
-    orders: set[str] = set()
-    while not p.at_clause_end():  # Kusto accepts an empty list
-        columns.append(p.parse_name_or_pattern())
-        if p.tok.kind == IDENT and p.tok.value in ("asc", "desc", "granny"):
-            name, token = p.read_operator_name()
-            if name not in _REORDER_ORDERS:
-                raise p.error(f"expected asc, desc, granny-asc or granny-desc, not '{name}'", token)
-            orders.add(name)
-        if not p.accept_op(","):
-            break
-        if p.at_clause_end():
-            raise p.expected("a column name after ','")
-    if len(orders) > 1:
-        p.defer(p.unsupported("project-reorder with different sort orders per column is not supported",
-                              start.start, p.last_end))
-    return A.ProjectReorder(tuple(columns), orders.pop() if orders else None, span=p.span(start.start))
-
-
-@_operator("summarize")
-def _summarize(p: Parser, start: Token) -> A.Summarize:
-    _, hints = p.parse_options(())
-    no_aggregates = p.at_clause_end() or (p.at_word("by") and not p.peek().is_op("="))
-    aggregates: tuple = () if no_aggregates else p.parse_column_list()
-    by: tuple = ()
-    if p.accept_word("by"):
-        by = p.parse_column_list()
-    return A.Summarize(aggregates, by, hints, span=p.span(start.start))
-
-
-@_operator("distinct")
-def _distinct(p: Parser, start: Token) -> A.Distinct:
-    p.parse_options(())
-    if p.at_op("*"):
-        star = p.advance()
-        return A.Distinct((A.Star(span=(star.start, star.end)),), span=p.span(start.start))
-    return A.Distinct(p.parse_column_list(), span=p.span(start.start))
-
-
-@_operator("count")
-def _count(p: Parser, start: Token) -> A.Count:
-    return A.Count(span=p.span(start.start))
-
-
-@_operator("take", "limit")
-def _take(p: Parser, start: Token) -> A.Take:
-    p.parse_options(())
-    return A.Take(p.parse_expression(), span=p.span(start.start))
-
-
-@_operator("top")
-def _top(p: Parser, start: Token) -> A.Top:
-    p.parse_options(())
-    count = p.parse_expression()
-    p.expect_word("by", "after the number of rows (the form is 'top 10 by Column desc')")
-    return A.Top(count, p.parse_order_key(), span=p.span(start.start))
-
-
-@_operator("sort", "order")
-def _sort(p: Parser, start: Token) -> A.Sort:
-    p.parse_options(())
-    p.expect_word("by", f"after '{start.value}'")
-    keys = [p.parse_order_key()]
-    while p.accept_op(","):
-        keys.append(p.parse_order_key())
-    return A.Sort(tuple(keys), span=p.span(start.start))
-
-
-def _join_kind(p: Parser, options: dict, allowed: dict[str, str], default: str) -> str:
-    if "kind" not in options:
-        return default
-    value, token = options["kind"]
-    if value not in allowed:
-        raise p.error(f"unknown kind '{value}': expected one of {', '.join(sorted(allowed))}", token)
-    return allowed[value]
-
-
-@_operator("join")
-def _join(p: Parser, start: Token) -> A.Join:
-    options, hints = p.parse_options(("kind",))
-    kind = _join_kind(p, options, _JOIN_KINDS, "innerunique")
-    right = p.parse_table_operand()
-    on: tuple[A.JoinKey, ...] = ()
-    if p.accept_word("on"):
-        on = p.parse_join_keys()
-    return A.Join(right, on, kind, hints, span=p.span(start.start))
-
-
-@_operator("lookup")
-def _lookup(p: Parser, start: Token) -> A.Lookup:
-    options, _ = p.parse_options(("kind",))
-    kind = _join_kind(p, options, {"leftouter": "leftouter", "inner": "inner"}, "leftouter")
-    right = p.parse_table_operand()
-    p.expect_word("on", "after the lookup table (the form is 'lookup (Table) on Key')")
-    return A.Lookup(right, p.parse_join_keys(), kind, span=p.span(start.start))
-
-
-@_operator("mv-expand", "mvexpand")
-def _mv_expand(p: Parser, start: Token) -> A.MvExpand:
-    options, _ = p.parse_options(("bagexpansion", "with_itemindex", "kind"))
-    bagexpansion = str(options.get("bagexpansion", options.get("kind", ("bag",)))[0])
-    if bagexpansion not in ("bag", "array"):
-        raise p.error(f"bagexpansion must be 'bag' or 'array', not '{bagexpansion}'")
-    items = p.parse_expand_items()
-    limit = p.parse_expression() if p.accept_word("limit") else None
-    index = options.get("with_itemindex", (None,))[0]
-    return A.MvExpand(items, bagexpansion, None if index is None else str(index), limit, span=p.span(start.start))
-
-
-@_operator("mv-apply", "mvapply")
-def _mv_apply(p: Parser, start: Token) -> A.MvApply:
-    options, _ = p.parse_options(("with_itemindex", "context_id"))
-    items = p.parse_expand_items()
-    limit = p.parse_expression() if p.accept_word("limit") else None
-    on = p.expect_word("on", "after the mv-apply items (the form is 'mv-apply x = Array on (subquery)')")
-    opener = p.expect_op("(", "after 'on' to start the subquery")
-    body = p.parse_operator_sequence(opener, on.start)
-    index = options.get("with_itemindex", (None,))[0]
-    return A.MvApply(items, body, None if index is None else str(index), limit, span=p.span(start.start))
-
-
-def _parse_operator_node(p: Parser, start: Token, node_type: type[A.Parse]) -> A.Parse:
-    options, _ = p.parse_options(("kind", "flags"))
-    kind = str(options.get("kind", ("simple",))[0])
-    if kind not in ("simple", "regex", "relaxed"):
-        raise p.error(f"parse kind must be simple, regex or relaxed, not '{kind}'", options["kind"][1])
-    flags = str(options.get("flags", ("",))[0])
-    source = p.parse_expression()
-    p.expect_word("with", f"after the text to {start.value} (the form is '{start.value} Column with \"x\" Name')")
-    parts: list[A.Literal | A.Star | A.ParseColumn] = []
-    while not p.at_clause_end():
-        token = p.tok
-        if token.kind == STRING:
-            parts.append(p.parse_string_literal(token))
-        elif token.kind == OP and token.value == "*":
-            p.advance()
-            parts.append(A.Star(span=(token.start, token.end)))
-        elif p.at_name():
-            if token.kind == IDENT and token.value in _RESERVED:  # Kusto parses it and rejects it when binding
-                p.defer(p.reserved(token))
-                p.advance()
-                name = A.Name(token.value, span=(token.start, token.end))
-            else:
-                name = p.parse_name()
-            ktype = p.parse_type() if p.accept_op(":") else None
-            parts.append(A.ParseColumn(name.name, ktype, span=p.span(name.span[0])))
-        else:
-            raise p.expected("a string, '*' or a column name in the parse pattern")
-    return node_type(source, tuple(parts), kind, flags, span=p.span(start.start))
-
-
-_OPERATORS["parse"] = lambda p, start: _parse_operator_node(p, start, A.Parse)
-_OPERATORS["parse-where"] = lambda p, start: _parse_operator_node(p, start, A.ParseWhere)
-
-
-@_operator("make-series")
-def _make_series(p: Parser, start: Token) -> A.MakeSeries:
-    options, _ = p.parse_options(("kind",))
-    aggregates: list[A.SeriesAggregate] = []
-    while True:
-        item_start = p.tok.start
-        expr = p.parse_column()
-        default = None
-        if p.at_word("default") and p.peek().is_op("="):
-            p.advance()
-            p.advance()
-            default = p.parse_expression()
-        aggregates.append(A.SeriesAggregate(expr, default, span=p.span(item_start)))
-        if not p.accept_op(","):
-            break
-    p.expect_word("on", "after the make-series aggregates (the form is 'make-series count() on TimeGenerated ...')")
-    axis = p.parse_column()
-    start_expr = end_expr = None
-    if p.accept_word("in"):
-        p.expect_word("range", "after 'in' (the form is 'in range(start, stop, step)')")
-        opener = p.expect_op("(")
-        start_expr = p.parse_expression()
-        p.expect_op(",")
-        end_expr = p.parse_expression()
-        p.expect_op(",")
-        step = p.parse_expression()
-        p.expect_close(")", opener)
-    else:
-        if p.accept_word("from"):
-            start_expr = p.parse_expression()
-        if p.accept_word("to"):
-            end_expr = p.parse_expression()
-        p.expect_word("step", "in make-series (the form is 'on TimeGenerated from start to end step 1h')")
-        step = p.parse_expression()
-    by = p.parse_column_list() if p.accept_word("by") else ()
-    kind = options.get("kind", (None,))[0]
-    return A.MakeSeries(tuple(aggregates), axis, step, start_expr, end_expr, by,
-                        None if kind is None else str(kind), span=p.span(start.start))
-
-
-@_operator("as")
-def _as(p: Parser, start: Token) -> A.As:
-    _, hints = p.parse_options(())
-    return A.As(p.parse_name("a name after 'as'").name, hints, span=p.span(start.start))
-
-
-@_operator("serialize")
-def _serialize(p: Parser, start: Token) -> A.Serialize:
-    columns = () if p.at_clause_end() else p.parse_column_list()
-    return A.Serialize(columns, span=p.span(start.start))
-
-
-@_operator("top-nested")
-def _top_nested(p: Parser, start: Token) -> A.TopNested:
-    levels: list[A.TopNestedLevel] = []
-    level_start = start
-    while True:
-        count = None if p.at_word("of") else p.parse_expression()
-        p.expect_word("of", "in top-nested (the form is 'top-nested 3 of Column by count()')")
-        of = p.parse_column()
-        others = None
-        if p.accept_word("with"):
-            p.expect_word("others", "after 'with'")
-            p.expect_op("=")
-            others = p.parse_expression()
-        p.expect_word("by", "in top-nested")
-        by = p.parse_column()
-        descending = not p.accept_word("asc")
-        if descending:
-            p.accept_word("desc")
-        levels.append(A.TopNestedLevel(of, by, count, others, descending, span=p.span(level_start.start)))
-        if not p.accept_op(","):
-            return A.TopNested(tuple(levels), span=p.span(start.start))
-        name, level_start = p.read_operator_name()
-        if name != "top-nested":
-            raise p.error(f"expected 'top-nested' after ',' but found '{name}'", level_start)
-
-
-@_operator("invoke")
-def _invoke(p: Parser, start: Token) -> A.Invoke:
-    call = p.parse_postfix(p.parse_primary())
-    if not isinstance(call, A.Call):
-        raise p.error("expected a function call after 'invoke', e.g. invoke MyFunction()", start)
-    return A.Invoke(call, span=p.span(start.start))
-
-
-@_operator("partition")
-def _partition(p: Parser, start: Token) -> A.Serialize:
-    """Checked for syntax so a typo is reported as such, then refused: the engine does not run it."""
-    p.parse_options(())
-    p.expect_word("by", "after 'partition' (the form is 'partition by Column (subquery)')")
-    p.parse_name("the partition column")
-    opener = p.tok
-    if p.accept_op("("):
-        p.parse_operator_sequence(opener, opener.start)
-    else:
-        brace = p.expect_op("{", "to start the partition subquery")
-        p.parse_any()
-        p.expect_close("}", brace)
-    p.defer(p.unsupported("the 'partition' operator is not supported", start.start, p.last_end))
-    return A.Serialize(span=p.span(start.start))  # placeholder: the deferred error is always raised
-
-
-@_operator("getschema")
-def _getschema(p: Parser, start: Token) -> A.Getschema:
-    return A.Getschema(span=p.span(start.start))
-
-
-_CHARTS = frozenset((
-    "table", "list", "barchart", "piechart", "ladderchart", "timechart", "linechart", "anomalychart", "pivotchart",
-    "areachart", "stackedareachart", "scatterchart", "timepivot", "columnchart", "timeline", "card", "treemap",
-    "sankey", "graph", "plotly", "3Dchart",
-))
-
-
-@_operator("render")
-def _render(p: Parser, start: Token) -> A.Render:
-    chart = p.tok
-    if chart.kind != IDENT or chart.value not in _CHARTS:
-        raise p.expected(f"a chart type after 'render' ({', '.join(sorted(_CHARTS))})")
-    p.advance()
-    properties: tuple[A.NamedExpr, ...] = ()
-    if p.accept_word("with"):
-        properties = _property_list(p, multi_valued=True)
-    else:  # legacy form: render chart kind=stacked title="x"
-        while p.tok.kind == IDENT and p.peek().is_op("="):
-            properties += (p.parse_column(),)
-    return A.Render(chart.value, properties, span=p.span(start.start))
-
-
-@_operator("sample")
-def _sample(p: Parser, start: Token) -> A.Sample:
-    p.parse_options(())
-    return A.Sample(p.parse_expression(), span=p.span(start.start))
-
-
-@_operator("sample-distinct")
-def _sample_distinct(p: Parser, start: Token) -> A.SampleDistinct:
-    p.parse_options(())
-    count = p.parse_expression()
-    p.expect_word("of", "in sample-distinct (the form is 'sample-distinct 10 of Column')")
-    return A.SampleDistinct(count, p.parse_expression(), span=p.span(start.start))
-
-
-@_operator("fork")
-def _fork(p: Parser, start: Token) -> A.Fork:
-    branches: list[A.ForkBranch] = []
-    while p.at_op("(") or (p.tok.kind == IDENT and p.peek().is_op("=")):
-        branch_start = p.tok.start
-        name = None
-        if p.tok.kind == IDENT:
-            name = p.advance().value
-            p.advance()
-        opener = p.expect_op("(", "to start a fork branch")
-        operators = p.parse_operator_sequence(opener, opener.start)
-        branches.append(A.ForkBranch(operators, name, span=p.span(branch_start)))
-    if not branches:
-        raise p.expected("a parenthesized branch after 'fork', e.g. fork (where X > 1) (count)")
-    return A.Fork(tuple(branches), span=p.span(start.start))
-
-
-_OPERATORS["union"] = _union
-_OPERATORS["search"] = _search
-_OPERATORS["evaluate"] = _evaluate
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Values of KQL literal bodies: datetime(...), timespan(...), guid(...) and typed literals like int(5).
+
+Kept apart from the grammar so the parser stays about structure; values use the Python
+representation of detections.kql.types (tz-aware UTC datetime, timedelta, lower-case guid text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+
+from detections.kql.lexer import TIMESPAN_UNITS, timespan_of
+from detections.kql.types import KType
+
+# Returned by typed_literal_value when the parenthesis does not hold a literal (then it is a call).
+NOT_LITERAL = object()
+
+_DATETIME_RE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_TIMESPAN_CLOCK_RE = re.compile(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?")
+_TIMESPAN_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z]+)")
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _fraction_microseconds(digits: str | None) -> int:
+    return int((digits or "0").ljust(6, "0")[:6])
+
+
+def parse_datetime_text(body: str) -> datetime | None:
+    """Value of a `datetime(...)` body (None for null); ValueError when it is not a date."""
+    if body == "null":
+        return None
+    body = body.strip("\"'")
+    m = _DATETIME_RE.fullmatch(body)
+    if m is None:
+        try:
+            value = parsedate_to_datetime(body)  # RFC 822 / RFC 1123, e.g. "Sat, 8 Nov 2014 15:05:02 GMT"
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ValueError(body) from exc
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    year, month, day, hour, minute, second, fraction, zone = m.groups()
+    value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                     _fraction_microseconds(fraction), tzinfo=UTC)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        value -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return value
+
+
+def parse_timespan_text(body: str) -> timedelta | None:
+    """Value of a `timespan(...)` body: `1d`, `1.02:03:04.5`, `02:03`, or a number of days."""
+    if body == "null":
+        return None
+    m = _TIMESPAN_UNIT_RE.fullmatch(body)
+    if m and m.group(2) in TIMESPAN_UNITS:
+        return timespan_of(float(m.group(1)), m.group(2))
+    m = _TIMESPAN_CLOCK_RE.fullmatch(body)
+    if m:
+        negative, days, hours, minutes, seconds, fraction = m.groups()
+        value = timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
+                          microseconds=int((fraction or "0").ljust(7, "0")) / 10)
+        return -value if negative else value
+    try:
+        return timedelta(days=float(body))
+    except ValueError:
+        raise ValueError(body) from None
+
+
+def guid_text_value(body: str) -> str | None:
+    if body == "null":
+        return None
+    if not _GUID_RE.fullmatch(body):
+        raise ValueError(body)
+    return body.lower()
+
+
+# raw literal word -> (type, converter, description for messages)
+RAW_LITERALS: dict[str, tuple[KType, Callable[[str], object], str]] = {
+    "datetime": (KType.DATETIME, parse_datetime_text, "a date such as datetime(2024-01-31 12:00:00)"),
+    "date": (KType.DATETIME, parse_datetime_text, "a date such as date(2024-01-31)"),
+    "timespan": (KType.TIMESPAN, parse_timespan_text, "a timespan such as timespan(1d) or timespan(01:30:00)"),
+    "time": (KType.TIMESPAN, parse_timespan_text, "a timespan such as time(1h)"),
+    "guid": (KType.GUID, guid_text_value, "a GUID such as guid(74be27de-1e4e-49d9-b579-fe0b331d3642)"),
+    "uniqueid": (KType.GUID, guid_text_value, "a GUID"),
+}
+
+
+def kusto_datetime_text(value: datetime) -> str:
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{value.microsecond:06d}0Z" if value.microsecond else text + "Z"
+
+
+def kusto_timespan_text(value: timedelta) -> str:
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    if value.days:
+        text = f"{value.days}.{text}"
+    if value.microseconds:
+        text += f".{value.microseconds:06d}0"
+    return sign + text
+
+
+def typed_literal_value(text: str, ktype: KType):
+    """Value of the body of a typed literal like int(5) / real(nan), or NOT_LITERAL."""
+    if text == "null":
+        return None
+    if ktype == KType.BOOL:
+        return {"true": True, "false": False}.get(text, NOT_LITERAL)
+    try:
+        if ktype in (KType.INT, KType.LONG):
+            return int(text, 16) if text.lower().lstrip("+-").startswith("0x") else int(text)
+        if ktype == KType.DECIMAL:
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                return NOT_LITERAL
+        return float({"nan": "nan", "+inf": "inf", "-inf": "-inf", "inf": "inf"}.get(text, text))
+    except ValueError:
+        return NOT_LITERAL
