@@ -506,22 +506,21 @@ _declare("!in~", 2, _in_operator(True, True, True), "equals none of the items, c
 
 def _terms_operator(need_all: bool) -> Callable[[KType, KType], Operation | None]:
     """has_any / has_all: `has` against each item (case-insensitive)."""
+    combine = all if need_all else any
 
-    def check(needles: list[str], left: Any) -> bool:
+    def matchers(items: Any) -> list[Callable[[str], bool]]:
+        return [v.term_matcher(_text(item).lower(), True, True) for item in flatten_items(items) if item is not None]
+
+    def check(tests: list[Callable[[str], bool]], left: Any) -> bool:
         hay = _text(left).lower()
-        if need_all:
-            return all(v.has_cs(hay, needle) for needle in needles)
-        return any(v.has_cs(hay, needle) for needle in needles)
-
-    def needles_of(items: Any) -> list[str]:
-        return [_text(item).lower() for item in flatten_items(items) if item is not None]
+        return combine(test(hay) for test in tests)
 
     def impl(left: Any, items: Any) -> bool:
-        return check(needles_of(items), left)
+        return check(matchers(items), left)
 
     def prepare(items: Any) -> Callable[[Any], bool]:
-        needles = needles_of(items)
-        return lambda left: check(needles, left)
+        tests = matchers(items)
+        return lambda left: check(tests, left)
 
     operation = Operation(B, impl, prepare)
     allowed = (S, Y, U)

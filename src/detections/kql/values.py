@@ -389,11 +389,6 @@ def parse_json(value: Any) -> Any:
         return value
 
 
-def member(value: Any, key: str) -> Any:
-    """d.key / d["key"]: null when d is not a property bag or lacks the key (case-sensitive)."""
-    return value.get(key) if type(value) is dict else None
-
-
 def index(value: Any, position: Any) -> Any:
     """d[i]: zero-based, negative counts from the end, out of range is null; a string index on a
     property bag is member access."""
@@ -417,11 +412,6 @@ def index(value: Any, position: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def truthy(value: Any) -> bool:
-    """where/iff treat null (and any non-true value) as false."""
-    return value is True
-
-
 def equals(left: Any, right: Any) -> bool | None:
     """==: null == null is null, null == value is false; numbers compare across int/real."""
     if left is None:
@@ -438,21 +428,6 @@ def not_equals(left: Any, right: Any) -> bool | None:
     if right is None:
         return True
     return left != right
-
-
-def fold(value: Any) -> Any:
-    """Case-fold strings for the ~ / case-insensitive operators; other values unchanged."""
-    return value.lower() if type(value) is str else value
-
-
-def equals_ci(left: Any, right: Any) -> bool | None:
-    """=~ : case-insensitive string equality (non-strings compare as with ==)."""
-    return equals(fold(left), fold(right))
-
-
-def not_equals_ci(left: Any, right: Any) -> bool | None:
-    """!~"""
-    return not_equals(fold(left), fold(right))
 
 
 def compare(left: Any, right: Any) -> int | None:
@@ -553,35 +528,9 @@ def term_matcher(needle: str, need_start: bool, need_end: bool) -> Callable[[str
     return match
 
 
-def _term_find(hay: str, needle: str, need_start: bool, need_end: bool) -> bool:
-    return term_matcher(needle, need_start, need_end)(hay)
-
-
 def has(hay: str, needle: str) -> bool:
     """hay has needle: needle is a whole term (or run of terms) of hay, case-insensitive."""
-    return _term_find(hay.lower(), needle.lower(), True, True)
-
-
-def has_cs(hay: str, needle: str) -> bool:
-    return _term_find(hay, needle, True, True)
-
-
-def hasprefix(hay: str, needle: str) -> bool:
-    """needle starts a term of hay (case-insensitive)."""
-    return _term_find(hay.lower(), needle.lower(), True, False)
-
-
-def hasprefix_cs(hay: str, needle: str) -> bool:
-    return _term_find(hay, needle, True, False)
-
-
-def hassuffix(hay: str, needle: str) -> bool:
-    """needle ends a term of hay (case-insensitive)."""
-    return _term_find(hay.lower(), needle.lower(), False, True)
-
-
-def hassuffix_cs(hay: str, needle: str) -> bool:
-    return _term_find(hay, needle, False, True)
+    return term_matcher(needle.lower(), True, True)(hay.lower())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,53 +561,6 @@ def modulo(left: Any, right: Any) -> Any:
     if not right:
         return None
     return left % abs(right)
-
-
-def add(left: Any, right: Any) -> Any:
-    if left is None or right is None:
-        return None
-    try:
-        return left + right
-    except (TypeError, OverflowError):
-        return None
-
-
-def subtract(left: Any, right: Any) -> Any:
-    if left is None or right is None:
-        return None
-    try:
-        return left - right
-    except (TypeError, OverflowError):
-        return None
-
-
-def multiply(left: Any, right: Any) -> Any:
-    if left is None or right is None:
-        return None
-    try:
-        return left * right
-    except (TypeError, OverflowError):
-        return None
-
-
-def divide(left: Any, right: Any) -> Any:
-    """Runtime-typed /: int/int truncates, timespan/timespan is real, anything/0 per its type."""
-    if left is None or right is None:
-        return None
-    lk, rk = type(left), type(right)
-    if lk is int and rk is int:
-        return int_divide(left, right)
-    if lk is timedelta:
-        if rk is timedelta:
-            return None if right == ZERO else left / right
-        try:
-            return left / right if right else None
-        except (TypeError, OverflowError):
-            return None
-    try:
-        return real_divide(float(left), float(right))
-    except (TypeError, ValueError):
-        return None
 
 
 def negate(value: Any) -> Any:
