@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import detections.tables as builtin
 from detections.kql.ast import Query
 from detections.kql.binder import Binder
 from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError
@@ -38,7 +39,8 @@ def check(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) ->
         tree = parse(query)
     except KqlError as err:
         return [err]
-    binder = Binder(query, table_schemas(None, schemas), collect=True)
+    known = {name: list(columns.items()) for name, columns in builtin.TABLES.items()}
+    binder = Binder(query, {**known, **table_schemas(None, schemas)}, collect=True)
     try:
         binder.bind_query(tree)
     except KqlError as err:

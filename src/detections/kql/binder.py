@@ -179,27 +179,28 @@ class Binder:
 
     # -- tabular or scalar? --------------------------------------------------------------------------
 
-    def is_tabular(self, node: Any, env: Env | None = None) -> bool:
+    def is_tabular(self, node: Any, env: Env) -> bool:
+        """Whether an expression denotes a table (the grammar alone cannot always tell)."""
         if isinstance(node, TABULAR):
             return True
-        env = env or self._current_env
         if isinstance(node, ast.Name):
-            bound = env.lookup(node.name) if env else None
+            bound = env.lookup(node.name)
             if bound is not None:
                 return bound.kind == "table" or (bound.kind == "function" and self._returns_table(bound))
             return node.name in self.schemas
         if isinstance(node, ast.Call):
-            bound = env.lookup(node.name) if env else None
+            bound = env.lookup(node.name)
             if bound is not None and bound.kind == "function":
                 return self._returns_table(bound)
-            return node.name in ("materialize", "_GetWatchlist", "table")
+            return node.name in _TABLE_FUNCTIONS
         return False
 
-    _current_env: Env | None = None
-
     def _returns_table(self, bound: Binding) -> bool:
-        result = bound.value.body.result
-        return self.is_tabular(result, bound.env)
+        fn: ast.LetFunction = bound.value
+        result = fn.body.result
+        if isinstance(result, ast.Name) and any(p.name == result.name and p.is_tabular for p in fn.params):
+            return True
+        return self.is_tabular(result, bound.env or Env())
 
     def subquery(self, node: Any, scope: Scope) -> Op:
         """A tabular expression inside a scalar one (toscalar, in (...))."""
@@ -246,14 +247,10 @@ class Binder:
     # -- tabular expressions ----------------------------------------------------------------------------
 
     def tabular(self, node: Any, env: Env) -> Op:
-        previous, self._current_env = self._current_env, env
-        try:
-            handler = _SOURCES.get(type(node))
-            if handler is None:
-                raise self.error(node, f"{type(node).__name__} cannot be used as a table", KqlUnsupportedError)
-            return handler(self, node, env)
-        finally:
-            self._current_env = previous
+        handler = _SOURCES.get(type(node))
+        if handler is None:
+            raise self.error(node, f"{type(node).__name__} cannot be used as a table", KqlUnsupportedError)
+        return handler(self, node, env)
 
     def _table_by_name(self, name: str, node: Any, env: Env) -> Op:
         bound = env.lookup(name)

@@ -71,13 +71,14 @@ def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, 
 
 
 def table_schemas(tables: Mapping[str, Any] | None, schemas: Mapping[str, Mapping[str, Any]] | None) -> dict[str, list[Column]]:
-    """Every table the query may name: built-ins, declared `schemas`, and the given tables."""
-    found: dict[str, list[Column]] = {name: list(cols.items()) for name, cols in builtin.TABLES.items()}
+    """The tables a query may name besides the built-in ones: declared `schemas`, then the given
+    tables (typed by their values)."""
+    found: dict[str, list[Column]] = {}
     for name, spec in (schemas or {}).items():
         if name not in builtin.TABLES:
             found[name] = schema_columns(spec)
     for name, value in (tables or {}).items():
-        if name in found:
+        if name in found or name in builtin.TABLES:
             continue
         found[name] = value.columns if isinstance(value, LoadedTable) else infer_columns(list(value))
     return found
@@ -90,8 +91,9 @@ def _freeze(schemas: Mapping[str, list[Column]]) -> SchemaKey:
 @lru_cache(maxsize=512)
 def _plan(query: str, schema_key: SchemaKey, watchlist_key: SchemaKey) -> Plan:
     tree = parse(query)
-    binder = Binder(query, {name: list(cols) for name, cols in schema_key},
-                    {alias: list(cols) for alias, cols in watchlist_key})
+    schemas = {name: list(cols.items()) for name, cols in builtin.TABLES.items()}
+    schemas.update((name, list(cols)) for name, cols in schema_key)
+    binder = Binder(query, schemas, {alias: list(cols) for alias, cols in watchlist_key})
     try:
         return binder.bind_query(tree)
     except KqlError:
@@ -104,7 +106,7 @@ def _plan(query: str, schema_key: SchemaKey, watchlist_key: SchemaKey) -> Plan:
 
 
 def plan_query(query: str, schemas: Mapping[str, list[Column]], watchlists: Mapping[str, list[Column]] | None = None) -> Plan:
-    """The cached plan of `query` against these table schemas (and watchlist columns)."""
+    """The cached plan of `query` against the built-in tables plus `schemas` (and watchlist columns)."""
     return _plan(query, _freeze(schemas), _freeze(watchlists or {}))
 
 
@@ -118,8 +120,8 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
               externaldata: Mapping[str, list[Mapping[str, Any]]] | None = None) -> QueryResult:
     """Run `query` over `tables` (name -> list of dict rows, or a LoadedTable); see docs/kql-engine.md."""
     tables = tables or {}
-    all_schemas = table_schemas(tables, schemas)
-    plan = plan_query(query, all_schemas, watchlist_schemas(watchlists))
+    extra = table_schemas(tables, schemas)
+    plan = plan_query(query, extra, watchlist_schemas(watchlists))
     loaded: dict[str, list[tuple]] = {}
     with _no_gc():
         for name in plan.tables:
@@ -129,7 +131,8 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
             elif isinstance(given, LoadedTable):
                 loaded[name] = given.rows
             else:
-                loaded[name] = convert_rows(given, all_schemas[name])
+                columns = extra.get(name) or list(builtin.TABLES[name].items())
+                loaded[name] = convert_rows(given, columns)
     rt = plan.runtime
     rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}), externaldata=dict(externaldata or {}))
     try:

@@ -8,6 +8,7 @@ the hot loops only ever see the engine's representation (detections.kql.types).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from detections.kql import values as v
@@ -51,8 +52,7 @@ def converter(ktype: KType) -> Callable[[Any], Any]:
 
 def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column]) -> list[tuple]:
     """Dict rows -> tuples in column order; a missing key is the column's null ("" for strings)."""
-    template = [null_of(t) for _, t in columns]
-    positions = {name: (i, converter(t)) for i, (name, t) in enumerate(columns)}
+    template, positions = _layout(tuple(columns))
     get = positions.get
     out = []
     for row in rows:
@@ -63,6 +63,13 @@ def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column]) -> li
                 cells[found[0]] = found[1](value)
         out.append(tuple(cells))
     return out
+
+
+@lru_cache(maxsize=256)
+def _layout(columns: tuple[Column, ...]) -> tuple[list[Any], dict[str, tuple[int, Callable[[Any], Any]]]]:
+    """Per schema, once: the row of nulls and each column's position and converter."""
+    template = [null_of(t) for _, t in columns]
+    return template, {name: (i, converter(t)) for i, (name, t) in enumerate(columns)}
 
 
 def infer_columns(rows: list[Mapping[str, Any]]) -> list[Column]:
