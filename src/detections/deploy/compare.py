@@ -14,8 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from detections.content.durations import parse_duration
-from detections.package.durations import iso_duration
+from detections.content.durations import format_iso_duration, parse_duration
 
 # Set by the service, or fixed once created: never a reason to update.
 TOP_LEVEL_IGNORED = {"id", "name", "type", "etag", "systemData", "location"}
@@ -35,7 +34,7 @@ def _empty(value: Any) -> bool:
 
 def _duration(value: Any) -> Any:
     try:
-        return iso_duration(parse_duration(str(value)))
+        return format_iso_duration(parse_duration(str(value)))
     except ValueError:
         return value
 

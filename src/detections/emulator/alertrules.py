@@ -12,6 +12,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from detections.content.durations import format_iso_duration, parse_iso_duration
 from detections.emulator import iso8601
 from detections.emulator.checks import Checker, json_object
 from detections.emulator.context import RequestContext
@@ -227,9 +228,9 @@ def _stored(props: dict[str, Any], now: datetime) -> dict[str, Any]:
     stored = {**{k: copy.deepcopy(v) for k, v in _DEFAULTS.items() if k not in props}, **props}
     for key in DURATION_KEYS:
         if isinstance(stored.get(key), str):
-            stored[key] = iso8601.format_duration(iso8601.parse_duration(stored[key]))
+            stored[key] = format_iso_duration(parse_iso_duration(stored[key]))
     grouping = (stored.get("incidentConfiguration") or {}).get("groupingConfiguration")
     if isinstance(grouping, dict) and isinstance(grouping.get("lookbackDuration"), str):
-        grouping["lookbackDuration"] = iso8601.format_duration(iso8601.parse_duration(grouping["lookbackDuration"]))
+        grouping["lookbackDuration"] = format_iso_duration(parse_iso_duration(grouping["lookbackDuration"]))
     stored["lastModifiedUtc"] = iso8601.format_datetime(now)
     return stored

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from detections.emulator import iso8601
+from detections.content.durations import format_iso_duration, parse_iso_duration
 from detections.emulator.errors import bad_request
 
 _MISSING = object()
@@ -73,13 +73,13 @@ class Checker:
         if value is _MISSING:
             return None
         try:
-            parsed = iso8601.parse_duration(value)
+            parsed = parse_iso_duration(value)
         except ValueError as exc:
             self.add(self.path(key), str(exc))
             return None
         if low is not None and high is not None and not low <= parsed <= high:
             self.add(self.path(key), f"{value} is out of range: must be between "
-                                     f"{iso8601.format_duration(low)} and {iso8601.format_duration(high)}")
+                                     f"{format_iso_duration(low)} and {format_iso_duration(high)}")
             return None
         return parsed
 

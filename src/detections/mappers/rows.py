@@ -13,9 +13,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from detections.content.durations import parse_duration
 from detections.kql.types import KType
 from detections.mappers.errors import MapError, RecordPath
-from detections.mappers.times import TimeFormatError, parse_duration, parse_time
+from detections.mappers.times import TimeFormatError, parse_time
 
 
 def _to_string(value: Any, now: datetime) -> str:
@@ -80,7 +81,7 @@ _CONVERTERS: dict[KType, Callable[[Any, datetime], Any]] = {
     KType.DECIMAL: _to_decimal,
     KType.BOOL: _to_bool,
     KType.DATETIME: parse_time,
-    KType.TIMESPAN: lambda value, now: parse_duration(str(value)),
+    KType.TIMESPAN: lambda value, now: parse_duration(str(value), compound=True),
     KType.GUID: lambda value, now: str(value).lower(),
     KType.DYNAMIC: _to_dynamic,
 }

@@ -7,13 +7,13 @@ Every mapper and the fixture loader read times through `parse_time`, so all form
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+
+from detections.content.durations import parse_duration
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RELATIVE = re.compile(r"^(?:now)?\s*([+-])\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _EPOCH = re.compile(r"^\d{9,10}(?:\.\d+)?$")
 
 
@@ -21,37 +21,35 @@ class TimeFormatError(ValueError):
     """A value that is neither an absolute time nor a relative one."""
 
 
-def parse_duration(text: str) -> timedelta:
-    """`1h30m`, `90s`, `2d` -> timedelta (the units of relative times)."""
-    text = text.strip()
-    parts = _PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
-        raise TimeFormatError(f"{text!r} is not a duration (use e.g. 90s, 10m, 2h, 1d, 1h30m)")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
-
-
 def parse_time(value: object, now: datetime) -> datetime:
-    """A time value from a fixture -> tz-aware UTC datetime.
+    """A time value from a fixture -> tz-aware UTC datetime; TimeFormatError for anything else.
 
     Accepted: `now`, `-10m` / `+1h` / `now-1h30m` (relative to `now`), ISO 8601 text (`Z` or offset;
     no offset means UTC), epoch seconds (int or text, as VPC flow logs write them), datetime objects.
     """
+    try:
+        return _parse_time(value, now)
+    except TimeFormatError:
+        raise
+    except (ValueError, OverflowError, OSError) as exc:  # out-of-range epochs, years, durations
+        raise TimeFormatError(f"{value!r} is not a usable time: {exc}") from None
+
+
+def _parse_time(value: object, now: datetime) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TimeFormatError(f"{value!r} is not a time")
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)
-    if not isinstance(value, str):
-        raise TimeFormatError(f"{value!r} is not a time")
     text = value.strip()
     if text.lower() == "now":
         return now
     match = _RELATIVE.match(text.lower())
     if match:
-        delta = parse_duration(match.group(2))
+        delta = parse_duration(match.group(2), compound=True)
         return now - delta if match.group(1) == "-" else now + delta
     if _EPOCH.match(text):
         return datetime.fromtimestamp(float(text), UTC)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from detections.content.durations import parse_duration
+from detections.content.durations import format_iso_duration, parse_duration
 from detections.content.model import AnalyticsRule, HuntingQuery, Workbook
-from detections.package.durations import iso_duration
 
 # Ownership: saved searches and workbooks carry this tag; alert rules a Sentinel metadata item whose
 # source is {kind: SourceRepository, name: MARKER_NAME, sourceId: <repository name>}.
@@ -93,7 +92,7 @@ def _incident_configuration(raw: dict[str, Any] | None) -> dict[str, Any]:
     """Sentinel's defaults (create incidents, no grouping) overlaid with the rule's own block."""
     raw = raw or {}
     grouping = {**DEFAULT_GROUPING, **(raw.get("groupingConfiguration") or {})}
-    grouping["lookbackDuration"] = iso_duration(parse_duration(str(grouping["lookbackDuration"])))
+    grouping["lookbackDuration"] = format_iso_duration(parse_duration(str(grouping["lookbackDuration"])))
     return {"createIncident": bool(raw.get("createIncident", True)), "groupingConfiguration": grouping}
 
 
@@ -123,7 +122,7 @@ def rule_properties(rule: AnalyticsRule) -> dict[str, Any]:
         "enabled": rule.enabled,
         "query": rule.query,
         "suppressionEnabled": rule.suppression_enabled,
-        "suppressionDuration": iso_duration(rule.suppression_duration or DEFAULT_SUPPRESSION),
+        "suppressionDuration": format_iso_duration(rule.suppression_duration or DEFAULT_SUPPRESSION),
         "tactics": [_tactic(t) for t in rule.tactics],
         "techniques": techniques,
         "subTechniques": sub_techniques,
@@ -144,8 +143,8 @@ def rule_properties(rule: AnalyticsRule) -> dict[str, Any]:
     }
     if rule.kind == "Scheduled":
         props |= {
-            "queryFrequency": iso_duration(rule.query_frequency or timedelta(hours=1)),
-            "queryPeriod": iso_duration(rule.query_period or timedelta(hours=1)),
+            "queryFrequency": format_iso_duration(rule.query_frequency or timedelta(hours=1)),
+            "queryPeriod": format_iso_duration(rule.query_period or timedelta(hours=1)),
             "triggerOperator": TRIGGER_OPERATORS.get(str(rule.trigger_operator), str(rule.trigger_operator)),
             "triggerThreshold": rule.trigger_threshold or 0,
         }
