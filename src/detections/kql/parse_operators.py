@@ -108,6 +108,8 @@ def _property_list(p: Parser, *, multi_valued: bool = False) -> tuple[A.NamedExp
         properties.append(A.NamedExpr((name.value,), p.parse_expression(), span=p.span(name.start)))
         if not p.accept_op(","):
             break
+        if p.at_op(")"):
+            raise p.expected("a property after ','")
         while multi_valued and not p.at_named_target():
             p.parse_expression()
             if not p.accept_op(","):
@@ -395,7 +397,8 @@ def _parse_operator_node(p: Parser, start: Token, node_type: type[A.Parse]) -> A
             parts.append(A.Star(span=(token.start, token.end)))
         elif p.at_name():
             if p.is_reserved(token):  # Kusto parses it and rejects it when binding
-                p.defer(p.reserved(token))
+                p.defer_semantic(f"'{token.value}' is a reserved word: write ['{token.value}'] to use it as a "
+                                 "column name", (token.start, token.end))
                 p.advance()
                 name = A.Name(token.value, span=(token.start, token.end))
             else:
