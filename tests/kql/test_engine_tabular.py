@@ -172,3 +172,25 @@ def test_plan_is_cached_and_small_queries_are_fast():
     for _ in range(200):
         run(query)
     assert (time.perf_counter() - started) / 200 < 0.002
+
+
+def test_an_engine_fault_is_a_kql_error_naming_the_operator():
+    from detections.kql import KqlError
+    from detections.kql.registry import SCALARS, scalar
+    from detections.kql.types import KType
+
+    @scalar("test_fault", 1, 1, KType.LONG)
+    def fault(value):
+        raise ValueError("boom")
+
+    try:
+        with pytest.raises(KqlError) as err:
+            run("T | extend x = test_fault(A)")
+        assert "'extend'" in err.value.message and "boom" in err.value.message
+    finally:
+        del SCALARS["test_fault"]
+
+
+def test_parse_reads_dynamic_values_as_their_json_text():
+    query = """print d = dynamic({"a": 1}) | parse d with '{"a":' n:long '}' | project n"""
+    assert run_query(query).rows == [(1,)]

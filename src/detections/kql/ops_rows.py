@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, null_of
+from detections.kql.values import to_string
 
 
 def expansion(value: Any, bag_as_array: bool) -> list[Any]:
@@ -119,7 +120,7 @@ class Parse(Op):
         out: list[Row] = []
         for r in self.source.run(rt):
             text = self.text(r)
-            text = text if type(text) is str else ("" if text is None else str(text))
+            text = text if type(text) is str else to_string(text)
             row = list(r) + nulls[len(r):width]
             for target in targets:
                 row[target] = nulls[target]
