@@ -9,10 +9,10 @@ dynamic -> JSON values (dict, list, str, int, float, bool). Null is None for eve
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class KType(str, Enum):
+class KType(StrEnum):
     BOOL = "bool"
     INT = "int"
     LONG = "long"
