@@ -1,7 +1,8 @@
 """Differential test: our parser and binder against Microsoft's Kusto.Language (the oracle).
 
-For every query in tests/kql/oracle_queries/*.kql (blocks separated by a line `//---`), plus every
-published query in ../shared/corpus when it is present, the oracle (tools/kusto-oracle/oracle.js,
+For every query in tests/kql/oracle_queries/*.kql (blocks separated by a line `//---`), every rule
+and hunting query of this repository, and every published query in ../shared/corpus when it is
+present, the oracle (tools/kusto-oracle/oracle.js,
 run once per session in node) says whether the query parses, whether it is valid against the four
 product tables, and which columns it returns. We check that:
   - parse() raises KqlSyntaxError exactly when the oracle finds a syntax error;
@@ -67,29 +68,33 @@ def _only_comments(block: str) -> bool:
     return all(not line.strip() or line.strip().startswith("//") for line in block.splitlines())
 
 
-def _corpus_queries() -> dict[str, str]:
-    if not CORPUS.is_dir():
+def _yaml_queries(root: Path, prefix: str, pattern: str = "**/*.yaml") -> dict[str, str]:
+    """`query` of every YAML document under root (rules, hunting queries), keyed "<prefix>/<path>"."""
+    if not root.is_dir():
         return {}
     import yaml
 
     found = {}
-    for path in sorted(CORPUS.rglob("*.yaml")):
+    for path in sorted(root.glob(pattern)):
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError):
-            continue
+            continue  # reported by `detections validate`, not here
         if isinstance(document, dict) and isinstance(document.get("query"), str):
-            found[f"corpus/{path.relative_to(CORPUS)}"] = document["query"]
+            found[f"{prefix}/{path.relative_to(root)}"] = document["query"]
     return found
 
 
 def load_queries() -> dict[str, str]:
-    """id ("file.kql#n") -> query text, in file order; corpus queries when ../shared/corpus exists."""
+    """id -> query text: "file.kql#n" blocks, our own rules and hunting queries ("rules/...",
+    "hunting/..."), and the published corpus ("corpus/...") when ../shared/corpus exists."""
     queries: dict[str, str] = {}
     for path in sorted(QUERY_DIR.glob("*.kql")):
         for number, block in enumerate(_blocks(path.read_text(encoding="utf-8")), start=1):
             queries[f"{path.name}#{number}"] = block
-    queries.update(_corpus_queries())
+    queries.update(_yaml_queries(REPO / "rules", "rules"))
+    queries.update(_yaml_queries(REPO / "hunting", "hunting"))
+    queries.update(_yaml_queries(CORPUS, "corpus"))
     return queries
 
 
@@ -197,7 +202,7 @@ def test_bind_agrees_with_oracle(key, oracle):
 
 
 def test_queries_are_loaded_from_every_file():
-    files = {key.split("#")[0] for key in QUERIES if not key.startswith("corpus/")}
+    files = {key.split("#")[0] for key in QUERIES if "#" in key}
     assert files == {path.name for path in QUERY_DIR.glob("*.kql")}
     assert len(QUERIES) >= 250
 
