@@ -194,3 +194,13 @@ def test_an_engine_fault_is_a_kql_error_naming_the_operator():
 def test_parse_reads_dynamic_values_as_their_json_text():
     query = """print d = dynamic({"a": 1}) | parse d with '{"a":' n:long '}' | project n"""
     assert run_query(query).rows == [(1,)]
+
+
+def test_datetimes_are_loaded_as_utc_whatever_their_zone():
+    from datetime import timezone
+
+    paris = timezone(timedelta(hours=2))
+    rows = [{"t": datetime(2024, 1, 1, 2, tzinfo=paris)}, {"t": "2024-01-01T01:00:00+01:00"}, {"t": datetime(2024, 1, 1)}]
+    result = run_query("T | project t", {"T": rows})
+    assert [r[0] for r in result.rows] == [datetime(2024, 1, 1, tzinfo=UTC)] * 3
+    assert all(r[0].tzinfo is UTC for r in result.rows)

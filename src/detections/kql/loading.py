@@ -8,6 +8,7 @@ the hot loops only ever see the engine's representation (detections.kql.types).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -35,8 +36,22 @@ _CONVERT: dict[KType, Callable[[Any], Any]] = {
 }
 
 
+def _datetime(value: Any) -> datetime | None:
+    """Datetimes are tz-aware UTC everywhere in the engine: naive ones are taken as UTC and other
+    zones converted, so results never mix zones."""
+    if type(value) is not datetime:
+        value = None if value is None else v.to_datetime(value)
+        if value is None:
+            return None
+    if value.tzinfo is UTC:
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def converter(ktype: KType) -> Callable[[Any], Any]:
     """value -> the engine's representation of `ktype` (None stays None, except string -> "")."""
+    if ktype is KType.DATETIME:
+        return _datetime
     convert = _CONVERT[ktype]
     native = _NATIVE.get(ktype)
     if ktype is KType.STRING:
