@@ -257,3 +257,38 @@ def test_missing_kind_is_one_diagnostic(tmp_path):
     with pytest.raises(ContentError) as caught:
         load_rule(path)
     assert [d.message for d in caught.value.diagnostics] == ["required field missing: `kind`"]
+
+
+def test_yaml_12_core_scalars_and_local_tags():
+    from detections.content.yamlio import parse_yaml
+
+    document, _ = parse_yaml("a: 1e3\nb: 1_000\nc: 0o17\nd: !Ref [1, 2]\ne: on\nf: .inf\n", Path("x.yaml"))
+    assert document == {"a": 1000.0, "b": "1_000", "c": 15, "d": [1, 2], "e": "on", "f": float("inf")}
+
+
+@pytest.mark.parametrize(("data", "message", "where"), [
+    (b"\xff\xfe id: 1", "not a UTF-8 text file", (1, 1)),
+    (b"id: 1\nname: caf\xe9\n", "not a UTF-8 text file", (2, 10)),
+    (b"id: 1\x00", "NUL bytes", (1, 1)),
+    (b"id: 1\n\tname: x\n", "YAML syntax error", (2, 1)),
+    (b"- a\n- b\n", "file holds a list", (1, 1)),
+    (b"", "file is empty", (1, 1)),
+])
+def test_unreadable_yaml_is_one_located_diagnostic(tmp_path, data, message, where):
+    from detections.content.yamlio import read_yaml
+
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ContentError) as caught:
+        read_yaml(path)
+    [diagnostic] = caught.value.diagnostics
+    assert message in diagnostic.message
+    assert (diagnostic.location.line, diagnostic.location.column) == where
+
+
+def test_folder_and_missing_file_are_diagnostics(tmp_path):
+    from detections.content.yamlio import read_yaml
+
+    for path, message in ((tmp_path, "is a folder"), (tmp_path / "nope.yaml", "cannot read file")):
+        with pytest.raises(ContentError, match=message):
+            read_yaml(path)

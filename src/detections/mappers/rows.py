@@ -88,7 +88,7 @@ _CONVERTERS: dict[KType, Callable[[Any, datetime], Any]] = {
 
 
 def plain(value: Any) -> Any:
-    """YAML node types (ruamel's CommentedMap, ScalarFloat...) -> plain JSON-like Python values."""
+    """Any mapping or sequence (a caller's tuple, a custom Mapping) as plain JSON-like values with text keys."""
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.error import YAMLError
-
 from detections.content.model import Location, SourceMap
-from detections.content.yamlio import yaml_instance
+from detections.content.yamlio import parse_yaml_value, read_text, read_yaml
 from detections.diagnostics import ContentError, Diagnostic
 from detections.mappers import MAPPERS, MapError
-from detections.mappers.rows import coerce_row, plain
+from detections.mappers.rows import coerce_row
 from detections.mappers.times import DEFAULT_NOW, TimeFormatError, parse_time
 from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
-from detections.ruletest.yamlread import read_fixture_yaml
 from detections.tables import TABLES
 
 # Diagnostic codes of rule tests (documented in docs/rule-tests.md).
@@ -37,6 +35,7 @@ QUERY_FAILED = "DET605"
 MIN_CASES = "DET606"
 
 KeyPath = tuple[str | int, ...]
+_FILE_HINT = "a fixture file is a mapping with `rule:` and `cases:` (see docs/fixtures.md)"
 
 # Allowed keys per level: key -> (accepted types, what to write).
 _TOP = {"rule": (str, "a rule or hunting query id"), "watchlists": (dict, "a mapping"),
@@ -89,7 +88,7 @@ def _kind(value: Any) -> str:
 
 def load_fixture(path: Path) -> FixtureFile:
     """Read, check and map one fixture file; ContentError (one located diagnostic) when it is broken."""
-    data, source = read_fixture_yaml(Path(path))
+    data, source = read_yaml(Path(path), _FILE_HINT)
     reader = _Reader(Path(path), source)
     top = reader.mapping(data, (), _TOP, ("rule", "cases"), "the fixture file")
     shared_watchlists = _rows_by_name(reader, top.get("watchlists") or {}, ("watchlists",))
@@ -230,15 +229,18 @@ def _rows_file(reader: _Reader, relative: str, where: KeyPath) -> Any:
     path = reader.path.parent / relative
     if not path.is_file():
         raise reader.fail(where, f"file {relative!r} not found (paths are relative to {reader.path.parent})")
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return list(csv.DictReader(handle))
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise reader.fail(where, f"{relative}: JSON does not parse: {exc.msg} (line {exc.lineno})") from None
     try:
-        return plain(yaml_instance().load(path.read_text(encoding="utf-8-sig")))
-    except YAMLError as exc:
-        raise reader.fail(where, f"{relative}: YAML does not parse: {exc}") from None
+        text = read_text(path)
+        if path.suffix.lower() == ".csv":
+            return list(csv.DictReader(io.StringIO(text, newline="")))
+        if path.suffix.lower() == ".json":
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise reader.fail(where, f"{relative}:{exc.lineno}:{exc.colno}: JSON does not parse: {exc.msg}") from None
+        return parse_yaml_value(text, path)
+    except ContentError as exc:
+        first = exc.diagnostics[0]
+        raise reader.fail(where, f"{relative}:{first.location.line}:{first.location.column}: {first.message}") from None
+    except csv.Error as exc:
+        raise reader.fail(where, f"{relative}: CSV does not parse: {exc}") from None
