@@ -45,4 +45,9 @@ def check(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) ->
         binder.bind_query(tree)
     except KqlError as err:
         binder.errors.append(err)
+    except RecursionError:
+        binder.errors.append(KqlUnsupportedError("the query nests too deeply to bind"))
+    except Exception as exc:  # noqa: BLE001 - a validator gets a diagnostic, never a traceback
+        binder.errors.append(KqlError(f"internal error while binding the query ({type(exc).__name__}: {exc}); "
+                                      "please report it with the query"))
     return binder.errors

@@ -130,9 +130,11 @@ class Binder:
         if scope.aggregates is not None and node.name in scope.aggregates.input_scope.index:
             message = f"summarize: column '{node.name}' must be inside an aggregate function (or listed after `by`)"
             return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
-        hint = _near(node.name, [n for n, _ in scope.columns])
-        return self._soft(self.error(node, f"unknown column or variable '{node.name}'{hint}"),
-                          constant(None, KType.UNKNOWN, node.name))
+        if not scope.columns:  # no input row: the author probably meant a table
+            message = f"unknown table or variable '{node.name}'{_near(node.name, list(self.schemas))}"
+        else:
+            message = f"unknown column or variable '{node.name}'{_near(node.name, [n for n, _ in scope.columns])}"
+        return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
 
     def unknown_function(self, node: ast.Call, scope: Scope) -> CExpr:
         from detections.kql.registry import SCALARS
