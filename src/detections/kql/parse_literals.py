@@ -19,7 +19,7 @@ from detections.kql.types import KType
 NOT_LITERAL = object()
 
 _DATETIME_RE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(\d{4})-?(\d{1,2})-?(\d{1,2})"
     r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )

@@ -689,8 +689,9 @@ class Parser:
         ktype, convert, example = RAW_LITERALS[word]
         try:
             value = convert(body)
-        except (ValueError, OverflowError):
-            raise self.error(f"invalid {word} literal '{body}': expected {example}", token) from None
+        except (ValueError, OverflowError):  # well-formed text: the service rejects the value itself
+            value = None
+            self.defer_semantic(f"invalid {word} literal '{body}': expected {example}", (token.start, token.end))
         self.advance()
         return A.Literal(value, ktype, span=(token.start, token.end))
 
