@@ -11,8 +11,10 @@ Design (so the binder and compiler can dispatch on `type(node)` through tables):
   pipe operators (`Operator`). A few nodes (Union, Search, Evaluate) appear both as a source and as
   an operator; as an operator their input is the piped table.
 - Where the grammar alone cannot tell a table from a scalar, the parser keeps the scalar form and the
-  binder decides: a `LetScalar` whose value is a bare `Name` or `Call` may name a table or a tabular
-  function, and an `InList` item or `Call` argument may be a `Tabular` (e.g. `toscalar(T | count)`).
+  binder decides: a `LetScalar` value or a `Query` body that is a bare `Name` or `Call` may name a
+  table or a tabular function, and an `InList` item or a `toscalar`/`materialize` argument may be a
+  `Tabular` (e.g. `toscalar(T | count)`). Calls that are always tabular (`materialize`,
+  `_GetWatchlist`) become `FunctionCallSource` as a let value or query body.
 """
 
 from __future__ import annotations
@@ -611,7 +613,8 @@ class SetOption(Node):
 
 @dataclass(frozen=True, slots=True)
 class Query(Node):
-    """A whole query: `statements` (let/set) in order, then the `body` whose result is the query's."""
+    """A whole query: `statements` (let/set) in order, then the `body` whose result is the query's
+    (a bare Name or Call body may denote a table: see the module doc)."""
 
     statements: tuple[Statement, ...]
     body: Tabular | Expr
