@@ -52,7 +52,7 @@ KNOWN_BIND_DIFFERENCES: dict[str, str] = {
     "semantic_errors.kql#42": "Kusto.Language does not check literal values; datetime(2024-02-30) fails in the "
                               "service, and we report it before deployment",
     "semantic_errors.kql#48": "binder: join keys of different types (string == int) are not rejected",
-    "semantic_errors.kql#53": "Kusto.Language accepts a scalar let used as a table; the service and we reject it",
+    "semantic_errors.kql#53": "Kusto.Language accepts a scalar let piped into take; we reject it as not a table",
     "semantic_errors.kql#72": "binder: make_set's size argument is not checked to be an integer",
 }
 
