@@ -7,7 +7,7 @@ from typing import Any
 
 from detections.kql import ast
 from detections.kql.binder import Binder, Env, _names, register_operator
-from detections.kql.compiler import CExpr, Scope
+from detections.kql.compiler import CExpr, Scope, tuple_reader
 from detections.kql.errors import KqlUnsupportedError
 from detections.kql.naming import aggregate_name, next_column_name
 from detections.kql.ops_core import Column, Op, unique_name
@@ -82,7 +82,7 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         if (names[0] or compiled.column is not None) and any(n == name for n, _ in columns):
             raise binder.error(item, f"a column with the name '{name}' is already declared in this summarize")
         columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
-        keys.append(compiled.fn)
+        keys.append(compiled)
     collector = AggregateCollector(binder, input_scope)
     outputs: list[Any] = []
     by_names = {n for n, _ in columns}
@@ -110,7 +110,7 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         name = names[0] or compiled.name or next_column_name([n for n, _ in columns])
         columns.append((unique_name(name, [n for n, _ in columns]), compiled.type))
         outputs.append(compiled.column if compiled.column is not None else compiled.fn)
-    return Summarize(op, columns, keys, collector.slots, outputs)
+    return Summarize(op, columns, [k.fn for k in keys], tuple_reader(keys), collector.slots, outputs)
 
 
 _SPREAD = {"percentiles", "percentilesw"}

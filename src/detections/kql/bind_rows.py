@@ -234,7 +234,7 @@ def bind_sample_distinct(binder: Binder, node: ast.SampleDistinct, op: Op, env: 
     from detections.kql.ops_core import Distinct, Take
 
     projected = binder.operators((ast.Project((node.of,), span=node.span),), op, env)
-    return Take(Distinct(projected, list(projected.columns), lambda r: r), binder._count(node.count, env))
+    return Take(Distinct(projected), binder._count(node.count, env))
 
 
 _PLUGINS["pivot"] = _pivot

@@ -603,7 +603,7 @@ class Binder:
             projected = self._project(ast.Project(node.columns, span=node.span), op, env)
         if any(t is KType.DYNAMIC for _, t in projected.columns):
             raise self.error(node, "distinct cannot compare dynamic columns: cast them (tostring(), ...)")
-        return Distinct(projected, list(projected.columns), lambda r: r)
+        return Distinct(projected)
 
     def _count_op(self, node: ast.Count, op: Op, env: Env) -> Op:
         return Count(op)

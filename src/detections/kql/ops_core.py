@@ -258,14 +258,15 @@ def hashable(v: Any) -> Any:
 class Distinct(Op):
     label = "distinct"
 
-    def __init__(self, source: Op, columns: list[Column], key: RowFn) -> None:
-        self.source, self.columns, self.key = source, columns, key
+    def __init__(self, source: Op) -> None:
+        self.source, self.columns = source, source.columns
 
     def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        if all(t is not KType.DYNAMIC for _, t in self.columns):
+            return list(dict.fromkeys(rows))  # first occurrence of each row, in order
         seen: dict[Any, Row] = {}
-        key = self.key
-        for r in self.source.run(rt):
-            row = key(r)
+        for row in rows:
             seen.setdefault(tuple(hashable(v) for v in row), row)
         return list(seen.values())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from detections.kql.errors import KqlUnsupportedError
@@ -57,9 +58,10 @@ class Summarize(Op):
 
     label = "summarize"
 
-    def __init__(self, source: Op, columns: list[Column], keys: list[RowFn], aggregates: list[Aggregate],
-                 outputs: list[int | RowFn]) -> None:
-        self.source, self.columns, self.keys, self.aggregates, self.outputs = source, columns, keys, aggregates, outputs
+    def __init__(self, source: Op, columns: list[Column], keys: list[RowFn], key_of: RowFn,
+                 aggregates: list[Aggregate], outputs: list[int | RowFn]) -> None:
+        self.source, self.columns, self.keys, self.key_of = source, columns, keys, key_of
+        self.aggregates, self.outputs = aggregates, outputs
 
     def _groups(self, rows: list[Row]) -> dict[Any, list[Row]]:
         keys = self.keys
@@ -74,8 +76,9 @@ class Summarize(Op):
                 else:
                     bucket.append(r)
             return {(k,): g for k, g in groups.items()}
+        key_of = self.key_of
         for r in rows:
-            k = tuple([f(r) for f in keys])
+            k = key_of(r)
             bucket = groups.get(k)
             if bucket is None:
                 groups[k] = [r]
@@ -116,10 +119,7 @@ class Join(Op):
 
     @staticmethod
     def _key(indexes: list[int]) -> RowFn:
-        if len(indexes) == 1:
-            i = indexes[0]
-            return lambda r: r[i]
-        return lambda r: tuple([r[i] for i in indexes])
+        return itemgetter(*indexes)  # one index: the value; several: a tuple
 
     def run(self, rt: Runtime) -> list[Row]:
         kind = self.kind
