@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Env, register_operator, register_source
+from detections.kql.binder import Binder, Env, register_operator, register_source, source_name
 from detections.kql.compiler import Scope
-from detections.kql.ops_core import Computed, Filter, Op, TableScan, null_of
+from detections.kql.ops_core import Computed, Filter, Op, null_of
 from detections.kql.types import KType
 
 
@@ -53,16 +53,8 @@ def bind_search_source(binder: Binder, node: ast.Search, env: Env) -> Op:
     return binder._union_of(parts, "$table", False, node)
 
 
-def _source_name(op: Op) -> str:
-    while not isinstance(op, TableScan):
-        op = getattr(op, "source", None)
-        if op is None:
-            return ""
-    return op.name
-
-
 def bind_search_operator(binder: Binder, node: ast.Search, op: Op, env: Env) -> Op:
-    parts = _filtered(binder, [(_source_name(op), op)], _predicate(node.predicate, node.case_sensitive), env)
+    parts = _filtered(binder, [(source_name(op), op)], _predicate(node.predicate, node.case_sensitive), env)
     return binder._union_of(parts, "$table", False, node)
 
 

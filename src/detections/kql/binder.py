@@ -386,7 +386,7 @@ class Binder:
     def _union_node(self, node: ast.Union, env: Env, piped: Op | None = None) -> Op:
         parts: list[tuple[str, Op]] = []
         if piped is not None:
-            parts.append(("", piped))
+            parts.append((source_name(piped), piped))
         for table in node.tables:
             try:
                 if isinstance(table, ast.TableRef) and "*" in table.name:
@@ -714,6 +714,15 @@ def _names(item: Any) -> tuple[tuple[str | None, ...], Any]:
 def _named(item: Any) -> tuple[str | None, Any]:
     names, expr = _names(item)
     return names[0], expr
+
+
+def source_name(op: Op) -> str:
+    """The table a pipeline reads, for `withsource=` / `$table` columns ("" when not a plain table)."""
+    while not isinstance(op, TableScan):
+        op = getattr(op, "source", None)
+        if op is None:
+            return ""
+    return op.name
 
 
 def _table_label(node: Any) -> str:
