@@ -241,9 +241,9 @@ class Binder:
         result = bound.value.body.result
         if self.is_tabular(result, env):
             raise self.error(node, f"{bound.value.name}() returns a table; use it as a table or in toscalar()")
-        inner = Scope(scope.columns, env, scope.window)
+        inner = Scope(scope.columns, env, scope.window, aggregates=scope.aggregates)
         compiled = self.compiler.compile(result, inner)
-        scope.used |= inner.used
+        scope.window_used |= inner.window_used
         return compiled
 
     # -- tabular expressions ----------------------------------------------------------------------------

@@ -74,9 +74,8 @@ class Scope:
     columns: list[Column]
     env: Any  # binder.Env
     window: Window | None = None
-    used: set[int] = field(default_factory=set)
     window_used: bool = False
-    aggregates: Any = None  # summarize: collects aggregate calls (see binder_group.AggregateCollector)
+    aggregates: Any = None  # summarize: collects aggregate calls (bind_group.AggregateCollector)
     index: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -131,7 +130,6 @@ class Compiler:
     def _name(self, node: ast.Name, scope: Scope) -> CExpr:
         index = scope.index.get(node.name)
         if index is not None:
-            scope.used.add(index)
             return column_ref(index, scope.columns[index][1], node.name)
         bound = scope.env.lookup(node.name)
         if bound is not None and bound.kind == "scalar":
@@ -167,7 +165,6 @@ class Compiler:
         """`* has "x"` (where/search): true when any column, as text, satisfies the operator."""
         right = self.compile(node.right, scope)
         op = self._resolve(node, node.op, KType.STRING, right.type)
-        scope.used.update(range(len(scope.columns)))
         impl, rf, text = op.impl, right.fn, v.to_string
         if right.const and op.prepare is not None:
             run = op.prepare(right.value)
@@ -452,7 +449,6 @@ class Compiler:
     def _pack_all(self, node: ast.Call, scope: Scope) -> CExpr:
         self._check_arity(node, 0, 1)
         names = [name for name, _ in scope.columns]
-        scope.used.update(range(len(names)))
         ignore_nulls = bool(node.args) and self.compile(node.args[0], scope).value is True
 
         def fn(r: tuple) -> dict:
@@ -469,7 +465,6 @@ class Compiler:
             raise self.binder.error(node.args[0], "columnifexists() needs a constant column name")
         index = scope.index.get(name.value)
         if index is not None:
-            scope.used.add(index)
             return column_ref(index, scope.columns[index][1], name.value)
         default = self.compile(node.args[1], scope)
         return CExpr(default.fn, default.type, name.value, default.const, default.value, default.rowfree)
