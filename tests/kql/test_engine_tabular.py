@@ -204,3 +204,26 @@ def test_datetimes_are_loaded_as_utc_whatever_their_zone():
     result = run_query("T | project t", {"T": rows})
     assert [r[0] for r in result.rows] == [datetime(2024, 1, 1, tzinfo=UTC)] * 3
     assert all(r[0].tzinfo is UTC for r in result.rows)
+
+
+def test_window_functions_in_where_and_inside_user_functions():
+    assert run("T | sort by A asc | where row_number() > 1 | project A").rows == [(2,), (3,)]
+    assert run("let rn = () { row_number() }; T | sort by A desc | extend n = rn() | project A, n").rows == [
+        (3, 1), (2, 2), (1, 3)]
+
+
+def test_table_function_and_wildcard_union():
+    tables = {"LogA": [{"x": 1}], "LogB": [{"x": 2}], "Other": [{"x": 3}]}
+    assert sorted(run_query("union withsource=T Log*", tables).rows) == [("LogA", 1), ("LogB", 2)]
+    assert run_query("table('Other') | project x", tables).rows == [(3,)]
+
+
+def test_constant_subexpressions_are_folded_and_row_free_ones_cached_per_run():
+    from detections.kql.executor import plan_query
+
+    plan = plan_query("print x = 1 + 2 * 3, y = strcat('a', 'b')", {})
+    assert run_query("print x = 1 + 2 * 3, y = strcat('a', 'b')").rows == [(7, "ab")]
+    assert plan.runtime.cache == {}  # nothing needed caching: both were folded at bind time
+    earlier = run_query("print ago(1h)", now=NOW).rows[0][0]
+    later = run_query("print ago(1h)", now=NOW + timedelta(hours=1)).rows[0][0]
+    assert later - earlier == timedelta(hours=1)  # cached per run, not per plan
