@@ -227,3 +227,11 @@ def test_constant_subexpressions_are_folded_and_row_free_ones_cached_per_run():
     earlier = run_query("print ago(1h)", now=NOW).rows[0][0]
     later = run_query("print ago(1h)", now=NOW + timedelta(hours=1)).rows[0][0]
     assert later - earlier == timedelta(hours=1)  # cached per run, not per plan
+
+
+def test_make_series_kind_nonempty_gives_a_row_of_defaults_for_empty_input():
+    query = "T | make-series {kind} n = count() on C from datetime(2024-01-01) to datetime(2024-01-01 03:00) step 1h"
+    empty = {"T": []}
+    assert run(query.format(kind=""), empty).rows == []
+    (row,) = run(query.format(kind="kind=nonempty"), empty).rows
+    assert row[0] == [0, 0, 0] and len(row[1]) == 3

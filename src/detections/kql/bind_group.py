@@ -227,7 +227,7 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
 
 def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> Op:
     """make-series: `by` columns, one dynamic array per aggregate, then the axis array."""
-    if node.kind is not None:
+    if node.kind not in (None, "nonempty"):
         raise binder.error(node, f"make-series kind={node.kind} is not supported", KqlUnsupportedError)
     input_scope = Scope(list(op.columns), env)
     compiler = binder.compiler
@@ -267,7 +267,7 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
         return low, high, size
 
     columns.append((unique_name(axis_names[0] or axis.name or "Column1", [n for n, _ in columns]), KType.DYNAMIC))
-    return MakeSeries(op, columns, keys, axis_fn, collector.slots, defaults, bounds)
+    return MakeSeries(op, columns, keys, axis_fn, collector.slots, defaults, bounds, node.kind == "nonempty")
 
 
 def bind_top_nested(binder: Binder, node: ast.TopNested, op: Op, env: Env) -> Op:

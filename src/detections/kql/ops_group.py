@@ -169,9 +169,10 @@ class MakeSeries(Op):
     label = "make-series"
 
     def __init__(self, source: Op, columns: list[Column], keys: list[RowFn], axis: RowFn,
-                 aggregates: list[Aggregate], defaults: list[Any], bounds: Callable[[list[Row]], tuple[Any, Any, Any]]) -> None:
+                 aggregates: list[Aggregate], defaults: list[Any], bounds: Callable[[list[Row]], tuple[Any, Any, Any]],
+                 nonempty: bool = False) -> None:
         self.source, self.columns, self.keys, self.axis = source, columns, keys, axis
-        self.aggregates, self.defaults, self.bounds = aggregates, defaults, bounds
+        self.aggregates, self.defaults, self.bounds, self.nonempty = aggregates, defaults, bounds, nonempty
 
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
@@ -193,6 +194,8 @@ class MakeSeries(Op):
                 key = tuple([f(r) for f in keys])
                 groups.setdefault(key, {}).setdefault(position, []).append(r)
         bins = [start + step * k for k in range(count)]
+        if not groups and self.nonempty:  # kind=nonempty: one row of defaults (null group keys)
+            groups[tuple(null_of(t) for _, t in self.columns[:len(keys)])] = {}
         out = []
         for key, by_bin in groups.items():
             series = []
