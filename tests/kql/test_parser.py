@@ -437,6 +437,7 @@ def test_semantic_errors_found_while_parsing(query, message):
         ("declare query_parameters(x:long); T", "the 'declare' statement is not supported"),
         ("cluster('c').database('d').T | take 1", "cross-cluster or cross-database"),
         ("workspace('w').SigninLogs | take 1", "cross-workspace or cross-database references"),
+        (".show tables", "management commands"),
     ],
 )
 def test_unsupported_constructs_are_named(query, message):

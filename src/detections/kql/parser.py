@@ -283,6 +283,9 @@ class Parser:
     def parse_query(self) -> A.Query:
         statements: list[A.Statement] = []
         body: A.Tabular | A.Expr | None = None
+        if self.at_op(".") and self.peek().kind == IDENT:
+            raise self.unsupported("management commands (text starting with '.', such as .show) are not "
+                                   "supported: a rule or hunting query must be a query", 0, self.peek().end)
         while self.tok.kind != EOF:  # statements separated by single ';' (a trailing one is allowed)
             token = self.tok
             if token.kind == IDENT and token.value in _STATEMENTS and self.peek().kind == IDENT:
