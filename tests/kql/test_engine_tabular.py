@@ -235,3 +235,11 @@ def test_make_series_kind_nonempty_gives_a_row_of_defaults_for_empty_input():
     assert run(query.format(kind=""), empty).rows == []
     (row,) = run(query.format(kind="kind=nonempty"), empty).rows
     assert row[0] == [0, 0, 0] and len(row[1]) == 3
+
+
+def test_bind_and_check_take_declared_watchlist_columns():
+    from detections.kql import check
+
+    query = "_GetWatchlist('ips') | project SearchKey, IPAddress"
+    assert bind(query, watchlists={"ips": {"IPAddress": "string"}}) == [("SearchKey", "string"), ("IPAddress", "string")]
+    assert [e.message for e in check(query)] == ["unknown column or variable 'IPAddress'"]

@@ -18,6 +18,7 @@ from detections.kql.ast import Query
 from detections.kql.binder import Binder
 from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError
 from detections.kql.executor import LoadedTable, QueryResult, load_table, plan_query, run_query, table_schemas
+from detections.kql.loading import schema_columns
 from detections.kql.parser import parse
 from detections.kql.types import KType
 
@@ -27,20 +28,28 @@ __all__ = [
 ]
 
 
-def bind(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) -> list[tuple[str, KType]]:
+Schemas = Mapping[str, Mapping[str, Any]]
+
+
+def _watchlist_columns(watchlists: Schemas | None) -> dict[str, list[tuple[str, KType]]]:
+    return {alias: schema_columns(columns) for alias, columns in (watchlists or {}).items()}
+
+
+def bind(query: str, schemas: Schemas | None = None, *, watchlists: Schemas | None = None) -> list[tuple[str, KType]]:
     """Output columns (name, type) of `query` against the built-in tables plus `schemas`
-    ({"T": {"Col": "long"}}); raises the first KqlError found."""
-    return list(plan_query(query, table_schemas(None, schemas)).columns)
+    ({"T": {"Col": "long"}}); `watchlists` declares the columns of `_GetWatchlist('alias')` beyond
+    Sentinel's own ({"alias": {"IPAddress": "string"}}). Raises the first KqlError found."""
+    return list(plan_query(query, table_schemas(None, schemas), _watchlist_columns(watchlists)).columns)
 
 
-def check(query: str, schemas: Mapping[str, Mapping[str, Any]] | None = None) -> list[KqlError]:
+def check(query: str, schemas: Schemas | None = None, *, watchlists: Schemas | None = None) -> list[KqlError]:
     """Every diagnostic of `query` (syntax error, or all semantic errors the binder can find)."""
     try:
         tree = parse(query)
     except KqlError as err:
         return [err]
     known = {name: list(columns.items()) for name, columns in builtin.TABLES.items()}
-    binder = Binder(query, {**known, **table_schemas(None, schemas)}, collect=True)
+    binder = Binder(query, {**known, **table_schemas(None, schemas)}, _watchlist_columns(watchlists), collect=True)
     try:
         binder.bind_query(tree)
     except KqlError as err:
