@@ -65,3 +65,10 @@ def test_bag_unpack_columns_come_from_the_data():
 def test_mv_expand_of_a_string_is_an_error():
     with pytest.raises(KqlSemanticError):
         bind("T | mv-expand Msg", SCHEMA)
+
+
+def test_bind_after_bag_unpack_reports_data_columns_as_unknown():
+    columns = bind("T | evaluate bag_unpack(Props) | project x, Id", SCHEMA)
+    assert columns == [("x", "unknown"), ("Id", "long")]
+    with pytest.raises(KqlSemanticError):  # other mistakes are still found without data
+        bind("T | evaluate bag_unpack(Props) | where Id > 'text'", SCHEMA)

@@ -119,8 +119,14 @@ class LateBound(Op):
 
     def __init__(self, binder: Binder, produce: Any, rest: tuple, env: Env, static: Op) -> None:
         self.binder, self.produce, self.rest, self.env = binder, produce, rest, env
-        self.columns = static.columns
         self._plans: dict[tuple, tuple[Source, Op]] = {}
+        # For bind(): the rest against the columns known without data; names that only the data
+        # can supply read as unknown-typed instead of failing.
+        outer, binder.unresolved = binder.unresolved, set()
+        try:
+            self.columns = binder.operators(rest, static, env).columns
+        finally:
+            binder.unresolved = outer
 
     def run(self, rt: Runtime) -> list[Row]:
         columns, rows = self.produce(rt)
