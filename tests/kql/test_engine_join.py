@@ -63,3 +63,10 @@ def test_join_errors():
         bind("X | join (Y) on Key", schemas)
     with pytest.raises(KqlSemanticError):
         bind("X | join (Y) on $left.Key == $right.D", schemas)
+
+
+def test_join_keys_must_have_one_type():
+    schemas = {"X": {"Key": "string", "N": "long"}, "Y": {"Key": "string", "M": "int", "S": "string"}}
+    with pytest.raises(KqlSemanticError, match="inconsistent data types"):
+        bind("X | join (Y) on $left.N == $right.S", schemas)
+    assert bind("X | join (Y) on $left.N == $right.M", schemas)[-1] == ("S", "string")

@@ -187,6 +187,8 @@ def _join_keys(binder: Binder, node: Any, left: Op, right: Op) -> tuple[list[int
         lt, rt = left.columns[lindex[key.left]][1], right.columns[rindex[key.right]][1]
         if KType.DYNAMIC in (lt, rt):
             raise binder.error(key, "join keys cannot be dynamic: cast them with tostring() first")
+        if lt is not rt and KType.UNKNOWN not in (lt, rt) and not (lt.is_numeric and rt.is_numeric):
+            raise binder.error(key, f"inconsistent data types for join keys: ({lt.value}, {rt.value})")
         lkeys.append(lindex[key.left])
         rkeys.append(rindex[key.right])
     if not lkeys:
