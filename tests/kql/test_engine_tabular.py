@@ -243,3 +243,12 @@ def test_bind_and_check_take_declared_watchlist_columns():
     query = "_GetWatchlist('ips') | project SearchKey, IPAddress"
     assert bind(query, watchlists={"ips": {"IPAddress": "string"}}) == [("SearchKey", "string"), ("IPAddress", "string")]
     assert [e.message for e in check(query)] == ["unknown column or variable 'IPAddress'"]
+
+
+def test_sort_keys_cannot_be_dynamic_but_top_keys_can():
+    """As Kusto.Language: `sort by D` is an error, `top 1 by D` is accepted (dynamic values order by JSON)."""
+    schemas = {"T": {"D": "dynamic"}}
+    with pytest.raises(KqlSemanticError, match="dynamic"):
+        bind("T | sort by D", schemas)
+    assert bind("T | sort by tostring(D) asc", schemas) == [("D", "dynamic")]
+    assert run_query("T | top 1 by D", {"T": [{"D": [1]}, {"D": [2]}]}, schemas=schemas).rows == [([2],)]

@@ -582,19 +582,22 @@ class Binder:
         value = compiled.fn(())
         return int(value or 0)
 
-    def _order_keys(self, keys: tuple, op: Op, env: Env) -> list[SortKey]:
+    def _order_keys(self, keys: tuple, op: Op, env: Env, allow_dynamic: bool) -> list[SortKey]:
+        """Sort keys; Kusto.Language rejects dynamic ones in `sort` (cast them) but not in `top`."""
         scope = self.scope(op, env)
         out = []
         for key in keys:
             compiled = self.compiler.compile(key.expr, scope)
+            if compiled.type is KType.DYNAMIC and not allow_dynamic:
+                raise self.error(key, "a sort key cannot be dynamic: cast it (tostring(), todouble(), ...)")
             out.append(SortKey(compiled.fn, key.descending, key.nulls_first))
         return out
 
     def _sort(self, node: ast.Sort, op: Op, env: Env) -> Op:
-        return Sort(op, self._order_keys(node.keys, op, env))
+        return Sort(op, self._order_keys(node.keys, op, env, allow_dynamic=False))
 
     def _top(self, node: ast.Top, op: Op, env: Env) -> Op:
-        return Top(op, self._count(node.count, env), self._order_keys((node.by,), op, env))
+        return Top(op, self._count(node.count, env), self._order_keys((node.by,), op, env, allow_dynamic=True))
 
     def _distinct(self, node: ast.Distinct, op: Op, env: Env) -> Op:
         if len(node.columns) == 1 and isinstance(node.columns[0], ast.Star):
