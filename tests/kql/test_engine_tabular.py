@@ -252,3 +252,8 @@ def test_sort_keys_cannot_be_dynamic_but_top_keys_can():
         bind("T | sort by D", schemas)
     assert bind("T | sort by tostring(D) asc", schemas) == [("D", "dynamic")]
     assert run_query("T | top 1 by D", {"T": [{"D": [1]}, {"D": [2]}]}, schemas=schemas).rows == [([2],)]
+
+
+def test_tables_may_be_given_as_iterators():
+    rows = ({"A": i} for i in range(3))
+    assert run_query("T | summarize sum(A)", {"T": rows}).rows == [(3,)]

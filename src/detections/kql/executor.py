@@ -119,7 +119,8 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
               watchlists: Mapping[str, list[Mapping[str, Any]]] | None = None,
               externaldata: Mapping[str, list[Mapping[str, Any]]] | None = None) -> QueryResult:
     """Run `query` over `tables` (name -> list of dict rows, or a LoadedTable); see docs/kql-engine.md."""
-    tables = tables or {}
+    tables = {name: rows if isinstance(rows, (list, LoadedTable)) else list(rows)  # read iterators once
+              for name, rows in (tables or {}).items()}
     extra = table_schemas(tables, schemas)
     plan = plan_query(query, extra, watchlist_schemas(watchlists))
     loaded: dict[str, list[tuple]] = {}
