@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,9 @@ def i(value: int) -> A.Literal:
         ("int(null)", None, KType.INT),
         ("long(-7)", -7, KType.LONG),
         ("real(null)", None, KType.REAL),
+        ("real(-inf)", float("-inf"), KType.REAL),
+        ("long(0x10)", 16, KType.LONG),
+        ("decimal(1.25)", Decimal("1.25"), KType.DECIMAL),
         ("bool(true)", True, KType.BOOL),
         ("datetime(2024-01-31)", datetime(2024, 1, 31, tzinfo=UTC), KType.DATETIME),
         ("datetime(2024-01-31 10:20:30.5)", datetime(2024, 1, 31, 10, 20, 30, 500000, tzinfo=UTC), KType.DATETIME),
@@ -146,7 +150,6 @@ def test_calls_star_and_typeof():
     assert expr("count()") == A.Call("count")
     assert expr("f(x, limit=5)") == A.Call("f", (n("x"),), (A.NamedExpr(("limit",), i(5)),))
     assert expr("toscalar(T | count)") == A.Call("toscalar", (A.Pipe(A.TableRef("T"), (A.Count(),)),))
-    assert expr("int(x)") == A.Call("int", (n("x"),))  # not a literal: the binder reports it
     assert expr("bag_unpack(x, typeof(string))").args[1] == A.TypeOf(KType.STRING)
 
 
@@ -421,6 +424,8 @@ def test_syntax_errors(query, line, column, message):
         ("T | join (U) on tolower(A)", "a join condition must be a column name"),
         ("T | where A == datetime(2024-13-45)", "invalid datetime literal '2024-13-45'"),
         ("print guid(not-a-guid)", "invalid guid literal"),
+        ("print int(x)", "invalid int literal 'x'"),  # read as a literal, as Kusto does: not a call
+        ("print real(1.5.5)", "invalid real literal"),
     ],
 )
 def test_semantic_errors_found_while_parsing(query, message):

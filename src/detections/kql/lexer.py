@@ -7,7 +7,8 @@ the parser decides what they mean.
 
 Literal forms decoded here: strings ("..", '..', @".." verbatim, h".." obfuscated, ```multi-line```,
 adjacent strings are joined by the parser), long (`42`, `0x2A`), real (`1.5`, `1e3`), timespans
-(`5m`, `1.5h`, `100ms`), and the raw bodies of `datetime(...)`, `timespan(...)` and `guid(...)`.
+(`5m`, `1.5h`, `100ms`), and the raw bodies of `datetime(...)`, `timespan(...)`, `guid(...)` and the
+typed literals `int(...)`, `long(...)`, `real(...)`, `bool(...)`, `decimal(...)`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ STRING = "string"
 LONG = "long"
 REAL = "real"
 TIMESPAN = "timespan"
-RAW = "raw"  # datetime(...), timespan(...), guid(...): value is (type word, body text)
+RAW = "raw"  # datetime(...), int(...), guid(...) and other typed literals: value is (type word, body text)
 OP = "op"  # punctuation and symbolic operators; value is the operator text
 EOF = "eof"
 
@@ -91,7 +92,7 @@ _TOKEN_RE = re.compile(
     + r""")*"|'(?:[^'\\\n]|"""
     + _ESCAPE
     + r""")*'))
-  | (?P<raw>(?P<rawword>datetime|date|timespan|time|guid|uniqueid)\s*\((?P<rawbody>[^()\n]*)\))
+  | (?P<raw>(?P<rawword>datetime|date|timespan|time|guid|uniqueid|bool|boolean|int|long|real|double|decimal)\s*\((?P<rawbody>[^()\n]*)\))
   | (?P<timespan>(?P<tsnum>\d+(?:\.\d+)?)(?P<tsunit>"""
     + _UNIT_ALTERNATION
     + r""")(?![A-Za-z0-9_]))

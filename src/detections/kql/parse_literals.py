@@ -15,9 +15,6 @@ from email.utils import parsedate_to_datetime
 from detections.kql.lexer import TIMESPAN_UNITS, timespan_of
 from detections.kql.types import KType
 
-# Returned by typed_literal_value when the parenthesis does not hold a literal (then it is a call).
-NOT_LITERAL = object()
-
 _DATETIME_RE = re.compile(
     r"(\d{4})-?(\d{1,2})-?(\d{1,2})"
     r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?"
@@ -82,7 +79,44 @@ def guid_text_value(body: str) -> str | None:
 
 
 # raw literal word -> (type, converter, description for messages)
+def _int_value(body: str) -> int | None:
+    if body == "null":
+        return None
+    return int(body, 16) if body.lower().lstrip("+-").startswith("0x") else int(body)
+
+
+def _real_value(body: str) -> float | None:
+    if body == "null":
+        return None
+    return float({"nan": "nan", "+inf": "inf", "-inf": "-inf", "inf": "inf"}.get(body, body))
+
+
+def _decimal_value(body: str) -> Decimal | None:
+    if body == "null":
+        return None
+    try:
+        return Decimal(body)
+    except InvalidOperation:
+        raise ValueError(body) from None
+
+
+def _bool_value(body: str) -> bool | None:
+    values = {"true": True, "false": False, "null": None}
+    if body not in values:
+        raise ValueError(body)
+    return values[body]
+
+
+# Word before '(' -> (type, value of the body text, an example for messages). The lexer reads these
+# bodies raw, as Kusto does: `int(x)` is a malformed literal, not a call.
 RAW_LITERALS: dict[str, tuple[KType, Callable[[str], object], str]] = {
+    "bool": (KType.BOOL, _bool_value, "bool(true), bool(false) or bool(null)"),
+    "boolean": (KType.BOOL, _bool_value, "boolean(true)"),
+    "int": (KType.INT, _int_value, "an integer such as int(5) or int(null)"),
+    "long": (KType.LONG, _int_value, "an integer such as long(5) or long(null)"),
+    "real": (KType.REAL, _real_value, "a number such as real(1.5), real(nan) or real(+inf)"),
+    "double": (KType.REAL, _real_value, "a number such as double(1.5)"),
+    "decimal": (KType.DECIMAL, _decimal_value, "a number such as decimal(1.25)"),
     "datetime": (KType.DATETIME, parse_datetime_text, "a date such as datetime(2024-01-31 12:00:00)"),
     "date": (KType.DATETIME, parse_datetime_text, "a date such as date(2024-01-31)"),
     "timespan": (KType.TIMESPAN, parse_timespan_text, "a timespan such as timespan(1d) or timespan(01:30:00)"),
@@ -108,22 +142,3 @@ def kusto_timespan_text(value: timedelta) -> str:
     if value.microseconds:
         text += f".{value.microseconds:06d}0"
     return sign + text
-
-
-def typed_literal_value(text: str, ktype: KType):
-    """Value of the body of a typed literal like int(5) / real(nan), or NOT_LITERAL."""
-    if text == "null":
-        return None
-    if ktype == KType.BOOL:
-        return {"true": True, "false": False}.get(text, NOT_LITERAL)
-    try:
-        if ktype in (KType.INT, KType.LONG):
-            return int(text, 16) if text.lower().lstrip("+-").startswith("0x") else int(text)
-        if ktype == KType.DECIMAL:
-            try:
-                return Decimal(text)
-            except InvalidOperation:
-                return NOT_LITERAL
-        return float({"nan": "nan", "+inf": "inf", "-inf": "-inf", "inf": "inf"}.get(text, text))
-    except ValueError:
-        return NOT_LITERAL

@@ -16,13 +16,7 @@ from functools import lru_cache
 from detections.kql import ast as A
 from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError, line_column
 from detections.kql.lexer import EOF, IDENT, LONG, OP, RAW, REAL, STRING, TIMESPAN, Token, tokenize
-from detections.kql.parse_literals import (
-    NOT_LITERAL,
-    RAW_LITERALS,
-    kusto_datetime_text,
-    kusto_timespan_text,
-    typed_literal_value,
-)
+from detections.kql.parse_literals import RAW_LITERALS, kusto_datetime_text, kusto_timespan_text
 from detections.kql.parse_operators import OPERATORS, SOURCES
 from detections.kql.types import TYPE_NAMES, KType
 
@@ -62,12 +56,6 @@ _WORD_OPERATORS = frozenset(k for k in _BINARY if k[0].isalpha())
 
 # Tokens that end an operator's clause (so optional parts know when to stop).
 _CLAUSE_END = frozenset(("|", ")", ";", "}"))
-
-# Typed literal constructors: int(5), long(null), real(nan), bool(true), decimal(1.5).
-_TYPED_LITERALS: dict[str, KType] = {
-    name: kind for name, kind in TYPE_NAMES.items()
-    if kind in (KType.BOOL, KType.INT, KType.LONG, KType.REAL, KType.DECIMAL)
-}
 
 # Words Kusto reserves: as a name they must be bracketed (['title']). Checked against Kusto.Language.
 _RESERVED = frozenset((
@@ -725,31 +713,10 @@ class Parser:
             ktype = self.parse_type()
             self.expect_close(")", opener, token.start)
             return A.TypeOf(ktype, span=self.span(token.start))
-        if word in _TYPED_LITERALS:
-            literal = self.parse_typed_literal(token, _TYPED_LITERALS[word])
-            if literal is not None:
-                return literal
         self.advance()
         opener = self.advance()
         args, named = self.parse_call_args(opener, token.start, tabular=word in _TABULAR_ARGUMENT_FUNCTIONS)
         return A.Call(word, args, named, span=self.span(token.start))
-
-    def parse_typed_literal(self, token: Token, ktype: KType) -> A.Literal | None:
-        """`int(5)`, `real(null)`, `real(-inf)`, `bool(true)`; None when the parenthesis holds no literal."""
-        body_tokens = []
-        ahead = 2
-        while not self.peek(ahead).is_op(")") and self.peek(ahead).kind != EOF and ahead < 6:
-            body_tokens.append(self.peek(ahead))
-            ahead += 1
-        if not self.peek(ahead).is_op(")"):
-            return None
-        text = "".join(self.text[t.start:t.end] for t in body_tokens)
-        value = typed_literal_value(text, ktype)
-        if value is NOT_LITERAL:
-            return None
-        for _ in range(ahead + 1):
-            self.advance()
-        return A.Literal(value, ktype, span=self.span(token.start))
 
     def parse_call_args(self, opener: Token, label_start: int, *, tabular: bool = False
                         ) -> tuple[tuple, tuple[A.NamedExpr, ...]]:
