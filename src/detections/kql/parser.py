@@ -54,6 +54,9 @@ _BINARY: dict[str, tuple[str, int]] = {
 _LIST_OPERATORS = frozenset(("in", "!in", "in~", "!in~", "has_any", "has_all"))
 _WORD_OPERATORS = frozenset(k for k in _BINARY if k[0].isalpha())
 
+# Type names in declarations: KQL's names and aliases, plus `int64` which Kusto also reads as long.
+_TYPE_NAMES: dict[str, KType] = {**TYPE_NAMES, "int64": KType.LONG}
+
 # Tokens that end an operator's clause (so optional parts know when to stop).
 _CLAUSE_END = frozenset(("|", ")", ";", "}"))
 
@@ -242,9 +245,9 @@ class Parser:
 
     def parse_type(self) -> KType:
         token = self.tok
-        if token.kind == IDENT and token.value in TYPE_NAMES:
+        if token.kind == IDENT and token.value in _TYPE_NAMES:
             self.advance()
-            return TYPE_NAMES[token.value]
+            return _TYPE_NAMES[token.value]
         names = ", ".join(sorted({t.value for t in TYPE_NAMES.values() if t != KType.UNKNOWN}))
         raise self.expected(f"a type name ({names})")
 
@@ -830,7 +833,7 @@ class Parser:
                 self.expect_word("typeof", "after 'to' (the form is 'to typeof(type)')")
                 opener = self.expect_op("(")
                 type_token = self.tok
-                if type_token.kind == IDENT and type_token.value in TYPE_NAMES:
+                if type_token.kind == IDENT and type_token.value in _TYPE_NAMES:
                     to_type = self.parse_type()
                 else:  # Kusto parses any word (or none) here and rejects it when binding
                     if type_token.kind == IDENT:
