@@ -135,6 +135,8 @@ def _range(p: Parser, start: Token) -> A.Range:
     return A.Range(name.name, low, high, step, span=p.span(start.start))
 
 
+@_source("union")
+@_operator("union")  # also a pipe operator: the piped table comes first
 def _union(p: Parser, start: Token) -> A.Union:
     options, _ = p.parse_options(("kind", "withsource", "isfuzzy"))
     kind = str(options.get("kind", ("outer",))[0])
@@ -148,6 +150,8 @@ def _union(p: Parser, start: Token) -> A.Union:
                    bool(options.get("isfuzzy", (False,))[0]), span=p.span(start.start))
 
 
+@_source("search")
+@_operator("search")  # also a pipe operator: the piped table comes first
 def _search(p: Parser, start: Token) -> A.Search:
     options, _ = p.parse_options(("kind",))
     kind = options.get("kind", ("case_insensitive",))[0]
@@ -177,6 +181,8 @@ def _find(p: Parser, start: Token) -> A.Find:
                   span=p.span(start.start))
 
 
+@_source("evaluate")
+@_operator("evaluate")  # also a pipe operator: the piped table comes first
 def _evaluate(p: Parser, start: Token) -> A.Evaluate:
     _, hints = p.parse_options(())
     name = p.tok
@@ -189,11 +195,6 @@ def _evaluate(p: Parser, start: Token) -> A.Evaluate:
     if p.accept_op(":"):
         output, _ = p.parse_column_decls(p.tok.start)
     return A.Evaluate(name.value, args + named, hints, output, span=p.span(start.start))
-
-
-SOURCES["union"] = _union
-SOURCES["search"] = _search
-SOURCES["evaluate"] = _evaluate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,8 +574,3 @@ def _fork(p: Parser, start: Token) -> A.Fork:
     if not branches:
         raise p.expected("a parenthesized branch after 'fork', e.g. fork (where X > 1) (count)")
     return A.Fork(tuple(branches), span=p.span(start.start))
-
-
-OPERATORS["union"] = _union
-OPERATORS["search"] = _search
-OPERATORS["evaluate"] = _evaluate
