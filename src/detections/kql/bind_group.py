@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Env, _names, register_operator
+from detections.kql.binder import Binder, Env, item_names, register_operator
 from detections.kql.compiler import CExpr, Scope, tuple_reader
 from detections.kql.errors import KqlUnsupportedError
 from detections.kql.naming import aggregate_name, next_column_name
@@ -74,7 +74,7 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
     columns: list[Column] = []
     keys = []
     for item in node.by:
-        names, expr = _names(item)
+        names, expr = item_names(item)
         compiled = binder.compiler.compile(expr, input_scope)
         if compiled.type is KType.DYNAMIC:
             raise binder.error(item, "a summarize group key cannot be dynamic: cast it (tostring(), toint(), ...)")
@@ -87,7 +87,7 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
     outputs: list[Any] = []
     by_names = {n for n, _ in columns}
     for item in node.aggregates:
-        names, expr = _names(item)
+        names, expr = item_names(item)
         call_name = _ALIASES.get(expr.name, expr.name) if isinstance(expr, ast.Call) else None
         if call_name in ("arg_max", "arg_min") or (call_name == "take_any" and _is_multi(expr)):
             for name, ktype, fn in _expand_pick(binder, call_name, expr, names, collector, input_scope, by_names):
@@ -236,7 +236,7 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
     columns: list[Column] = []
     keys = []
     for item in node.by:
-        names, expr = _names(item)
+        names, expr = item_names(item)
         compiled = compiler.compile(expr, input_scope)
         if compiled.type is KType.DYNAMIC:
             raise binder.error(item, "a make-series group key cannot be dynamic: cast it first")
@@ -245,14 +245,14 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
     collector = AggregateCollector(binder, input_scope)
     defaults = []
     for item in node.aggregates:
-        names, expr = _names(item.expr)
+        names, expr = item_names(item.expr)
         if not isinstance(expr, ast.Call) or expr.name not in AGGREGATES:
             raise binder.error(item, "each make-series column must be an aggregate function call")
         compiled = collector.add(expr, input_scope)
         default = compiler.compile(item.default, Scope([], env)).value if item.default is not None else 0
         defaults.append(default)
         columns.append((unique_name(names[0] or compiled.name, [n for n, _ in columns]), KType.DYNAMIC))
-    axis_names, axis_expr = _names(node.on)
+    axis_names, axis_expr = item_names(node.on)
     axis = compiler.compile(axis_expr, input_scope)
     if axis.type not in (KType.DATETIME, KType.TIMESPAN, KType.INT, KType.LONG, KType.REAL, KType.UNKNOWN):
         raise binder.error(node.on, f"the make-series axis must be a datetime, timespan or number, not {axis.type.value}")
@@ -278,17 +278,17 @@ def bind_top_nested(binder: Binder, node: ast.TopNested, op: Op, env: Env) -> Op
     columns: list[Column] = []
     levels = []
     for level in node.levels:
-        of_names, of_expr = _names(level.of)
+        of_names, of_expr = item_names(level.of)
         of = binder.compiler.compile(of_expr, scope)
         of_name = of_names[0] or of.name or next_column_name([n for n, _ in columns])
-        agg_names, agg_expr = _names(level.by)
+        agg_names, agg_expr = item_names(level.by)
         collector = AggregateCollector(binder, scope)
         agg_scope = Scope([], env)
         agg_scope.aggregates = collector
         compiled = binder.compiler.compile(agg_expr, agg_scope)
         if len(collector.slots) != 1 or compiled.column is None:
             raise binder.error(level.by, "top-nested ranks by one aggregate function call, e.g. by count()")
-        count = binder._count(level.count, env) if level.count is not None else None
+        count = binder.constant_count(level.count, env) if level.count is not None else None
         others = binder.compiler.compile(level.others, Scope([], env)).value if level.others is not None else None
         levels.append(NestedLevel(of.fn, collector.slots[0], count, level.descending, others, level.others is not None))
         columns.append((unique_name(of_name, [n for n, _ in columns]), of.type))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Env, _Rest, register_operator
+from detections.kql.binder import Binder, Deferred, Env, register_operator
 from detections.kql.compiler import Scope
 from detections.kql.errors import KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, compile_regex
@@ -41,7 +41,7 @@ def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
         converts.append(converter(ktype) if ktype is not KType.DYNAMIC else (lambda x: x))
     if node.with_itemindex:
         columns.append((node.with_itemindex, KType.LONG))
-    limit = binder._count(node.limit, env) if node.limit is not None else None
+    limit = binder.constant_count(node.limit, env) if node.limit is not None else None
     bag_as_array = getattr(node, "bagexpansion", "bag") == "array"
     return MvExpand(op, columns, fns, targets, converts, bag_as_array, bool(node.with_itemindex), limit)
 
@@ -104,7 +104,7 @@ def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
     return Parse(op, columns, source.fn, pattern, targets, converts, isinstance(node, ast.ParseWhere))
 
 
-def bind_evaluate(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Op | _Rest:
+def bind_evaluate(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Op | Deferred:
     handler = _PLUGINS.get(node.plugin)
     if handler is None:
         raise binder.error(node, f"evaluate plugin '{node.plugin}' is not supported", KqlUnsupportedError)
@@ -141,7 +141,7 @@ class LateBound(Op):
         return tail.run(rt)
 
 
-def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
+def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
     if not node.args:
         raise binder.error(node, "bag_unpack() needs the dynamic column to unpack")
     scope = Scope(list(op.columns), env)
@@ -178,7 +178,7 @@ def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
     def finish(b: Binder, rest: tuple, env2: Env) -> Op:
         return LateBound(b, produce, rest, env2, static)
 
-    return _Rest(finish)
+    return Deferred(finish)
 
 
 _PLUGINS = {"bag_unpack": _bag_unpack}
@@ -190,7 +190,7 @@ register_operator(ast.ParseWhere, bind_parse)
 register_operator(ast.Evaluate, bind_evaluate)
 
 
-def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
+def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
     """pivot(Column [, aggregate [, group columns...]]): one output column per distinct value of
     Column (known only from the data), holding the aggregate (count() by default) of its rows."""
     from detections.kql.bind_group import AggregateCollector
@@ -232,7 +232,7 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> _Rest:
         return group_columns + [(n, result_type) for n in value_names], out
 
     static = Source(group_columns, [], "pivot")
-    return _Rest(lambda b, rest, env2: LateBound(b, produce, rest, env2, static))
+    return Deferred(lambda b, rest, env2: LateBound(b, produce, rest, env2, static))
 
 
 def bind_sample_distinct(binder: Binder, node: ast.SampleDistinct, op: Op, env: Env) -> Op:
@@ -240,7 +240,7 @@ def bind_sample_distinct(binder: Binder, node: ast.SampleDistinct, op: Op, env: 
     from detections.kql.ops_core import Distinct, Take
 
     projected = binder.operators((ast.Project((node.of,), span=node.span),), op, env)
-    return Take(Distinct(projected), binder._count(node.count, env))
+    return Take(Distinct(projected), binder.constant_count(node.count, env))
 
 
 _PLUGINS["pivot"] = _pivot

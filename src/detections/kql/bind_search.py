@@ -21,11 +21,11 @@ def _predicate(node: Any, case_sensitive: bool) -> Any:
 
 def _tables(binder: Binder, tables: tuple, env: Env) -> list[tuple[str, Op]]:
     if not tables:
-        return [(name, binder._table_by_name(name, None, env)) for name in binder.schemas]
+        return [(name, binder.table_by_name(name, None, env)) for name in binder.schemas]
     found: list[tuple[str, Op]] = []
     for table in tables:
         if isinstance(table, ast.TableRef) and "*" in table.name:
-            found.extend(binder._wildcard_tables(table, env))
+            found.extend(binder.wildcard_tables(table, env))
         else:
             found.append((table.name if isinstance(table, ast.TableRef) else "", binder.tabular(table, env)))
     return found
@@ -50,12 +50,12 @@ def _filtered(binder: Binder, parts: list[tuple[str, Op]], predicate: Any, env: 
 
 def bind_search_source(binder: Binder, node: ast.Search, env: Env) -> Op:
     parts = _filtered(binder, _tables(binder, node.tables, env), _predicate(node.predicate, node.case_sensitive), env)
-    return binder._union_of(parts, "$table", False, node)
+    return binder.union_of(parts, "$table", False, node)
 
 
 def bind_search_operator(binder: Binder, node: ast.Search, op: Op, env: Env) -> Op:
     parts = _filtered(binder, [(source_name(op), op)], _predicate(node.predicate, node.case_sensitive), env)
-    return binder._union_of(parts, "$table", False, node)
+    return binder.union_of(parts, "$table", False, node)
 
 
 def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
@@ -64,7 +64,7 @@ def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
     if node.project is not None:
         columns = (ast.Name(label, span=node.span), *node.project)
         return binder.operators((ast.Project(columns, span=node.span),),
-                                binder._union_of(parts, label, False, node), env)
+                                binder.union_of(parts, label, False, node), env)
     common = [c for c in parts[0][1].columns if all(c in op.columns for _, op in parts[1:])]
     typed = {name: ktype for _, op in parts for name, ktype in op.columns}
     named = [n for n in dict.fromkeys(_referenced(node.predicate)) if n in typed and n not in dict(common)]
@@ -82,7 +82,7 @@ def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
 
         shaped.append((name, Computed([*shown, ("pack_", KType.DYNAMIC)],
                                       lambda rt, op=op, row=row: [row(r) for r in op.run(rt)], "find")))
-    return binder._union_of(shaped, label, False, node)
+    return binder.union_of(shaped, label, False, node)
 
 
 def _referenced(node: Any) -> list[str]:

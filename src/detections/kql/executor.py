@@ -19,7 +19,13 @@ import detections.kql.functions  # noqa: F401 - fills the SCALARS/AGGREGATES reg
 
 # detections.tables imports detections.kql.types (so this package): TABLES is read at call time.
 import detections.tables as builtin
-from detections.kql import bind_group, bind_rows, bind_search  # noqa: F401 - register their operators
+from detections.kql import (  # noqa: F401 - imported to register their operators
+    bind_columns,
+    bind_group,
+    bind_rows,
+    bind_search,
+    bind_sources,
+)
 from detections.kql.binder import Binder, Plan
 from detections.kql.errors import KqlError, KqlUnsupportedError
 from detections.kql.loading import convert_rows, infer_columns, schema_columns

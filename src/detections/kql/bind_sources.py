@@ -1,0 +1,158 @@
+"""Binding of table sources: datatable, print, range, union, externaldata, _GetWatchlist(),
+materialize() and table()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detections.kql import ast
+from detections.kql.binder import (
+    WATCHLIST_COLUMNS,
+    Binder,
+    Env,
+    item_names,
+    register_operator,
+    register_source,
+    register_table_function,
+    source_name,
+)
+from detections.kql.compiler import Scope
+from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
+from detections.kql.loading import convert_rows, converter, watchlist_rows
+from detections.kql.ops_core import Cached, Column, Computed, Op, Runtime, Source, unique_name
+
+
+def bind_materialize(binder: Binder, node: Any, env: Env) -> Op:
+    if len(node.args) != 1:
+        raise binder.error(node, "materialize() takes one tabular argument")
+    return Cached(binder.tabular(node.args[0], env))
+
+
+def bind_table_function(binder: Binder, node: Any, env: Env) -> Op:
+    arg = binder.compiler.compile(node.args[0], Scope([], env)) if node.args else None
+    if arg is None or not arg.const or not isinstance(arg.value, str):
+        raise binder.error(node, "table() needs a constant table name")
+    return binder.table_by_name(arg.value, node, env)
+
+
+def bind_watchlist(binder: Binder, node: Any, env: Env) -> Op:
+    arg = binder.compiler.compile(node.args[0], Scope([], env)) if node.args else None
+    if arg is None or not arg.const or not isinstance(arg.value, str):
+        raise binder.error(node, "_GetWatchlist() needs a constant watchlist alias")
+    alias = arg.value
+    columns = list(WATCHLIST_COLUMNS)
+    taken = {n for n, _ in columns}
+    extra = [(n, t) for n, t in binder.watchlists.get(alias, []) if n not in taken]
+    columns += extra
+    def produce(rt: Runtime) -> list[tuple]:
+        rows = rt.watchlists.get(alias)
+        if rows is None:
+            rt.warnings.append(f"watchlist '{alias}' was not provided: _GetWatchlist('{alias}') is empty")
+            return []
+        return watchlist_rows(rows, columns)
+
+    return Computed(columns, produce, "_GetWatchlist")
+
+
+def bind_externaldata(binder: Binder, node: ast.ExternalData, env: Env) -> Op:
+    columns = [(c.name, c.ktype) for c in node.columns]
+    urls = [binder.compiler.compile(u, Scope([], env)).value for u in node.urls]
+    def produce(rt: Runtime) -> list[tuple]:
+        out: list[tuple] = []
+        for url in urls:
+            rows = rt.externaldata.get(url)
+            if rows is None:
+                rt.warnings.append(f"externaldata '{url}' was not provided: it reads as an empty table")
+                continue
+            out.extend(convert_rows(rows, columns))
+        return out
+
+    return Computed(columns, produce, "externaldata")
+
+
+def bind_datatable(binder: Binder, node: ast.Datatable, env: Env) -> Op:
+    columns = [(c.name, c.ktype) for c in node.columns]
+    width = len(columns)
+    values = [binder.compiler.compile(v, Scope([], env)) for v in node.values]
+    if width == 0 or len(values) % width:
+        raise binder.error(node, f"datatable has {len(values)} value(s) for {width} column(s)")
+    if not all(v.const for v in values):
+        raise binder.error(node, "datatable values must be constants")
+    convs = [converter(t) for _, t in columns]
+    rows = [tuple(convs[j](values[i + j].value) for j in range(width)) for i in range(0, len(values), width)]
+    return Source(columns, rows, "datatable")
+
+
+def bind_print(binder: Binder, node: ast.Print, env: Env) -> Op:
+    scope = Scope([], env)
+    columns: list[Column] = []
+    fns = []
+    for position, item in enumerate(node.columns):
+        names, expr = item_names(item)
+        name = names[0]
+        compiled = binder.compiler.compile(expr, scope)
+        columns.append((unique_name(name or f"print_{position}", [n for n, _ in columns]), compiled.type))
+        fns.append(compiled.fn)
+    return Computed(columns, lambda rt: [tuple(f(()) for f in fns)], "print")
+
+
+def bind_range(binder: Binder, node: ast.Range, env: Env) -> Op:
+    scope = Scope([], env)
+    start, stop, step = (binder.compiler.compile(x, scope) for x in (node.start, node.stop, node.step))
+
+    def produce(rt: Runtime) -> list[tuple]:
+        lo, hi, by = start.fn(()), stop.fn(()), step.fn(())
+        if lo is None or hi is None or not by:
+            return []
+        out, value = [], lo
+        ascending = by > type(by)(0) if not hasattr(by, "total_seconds") else by.total_seconds() > 0
+        while (value <= hi) if ascending else (value >= hi):
+            out.append((value,))
+            value = value + by
+            if len(out) > 10_000_000:
+                raise KqlUnsupportedError("range produces more than 10,000,000 rows")
+        return out
+
+    return Computed([(node.name, start.type)], produce, "range")
+
+
+def bind_union(binder: Binder, node: ast.Union, env: Env, piped: Op | None = None) -> Op:
+    parts: list[tuple[str, Op]] = []
+    if piped is not None:
+        parts.append((source_name(piped), piped))
+    for table in node.tables:
+        try:
+            if isinstance(table, ast.TableRef) and "*" in table.name:
+                parts.extend(binder.wildcard_tables(table, env))
+            else:
+                parts.append((_table_label(table), binder.tabular(table, env)))
+        except KqlSemanticError:
+            if not node.isfuzzy:
+                raise
+    if not parts:
+        raise binder.error(node, "union has no tables to read")
+    return binder.union_of(parts, node.withsource, node.kind == "inner", node)
+
+
+def bind_union_operator(binder: Binder, node: ast.Union, op: Op, env: Env) -> Op:
+    """`T | union U`: the piped table comes first."""
+    return bind_union(binder, node, env, piped=op)
+
+
+def _table_label(node: Any) -> str:
+    if isinstance(node, ast.TableRef):
+        return node.name
+    if isinstance(node, ast.Pipe):
+        return _table_label(node.source)
+    return ""
+
+
+register_source(ast.Datatable, bind_datatable)
+register_source(ast.Print, bind_print)
+register_source(ast.Range, bind_range)
+register_source(ast.Union, bind_union)
+register_source(ast.ExternalData, bind_externaldata)
+register_operator(ast.Union, bind_union_operator)
+register_table_function("materialize", bind_materialize)
+register_table_function("_GetWatchlist", bind_watchlist)
+register_table_function("table", bind_table_function)
