@@ -450,6 +450,12 @@ def test_unsupported_constructs_are_named(query, message):
         parse(query)
 
 
+def test_an_error_at_the_end_points_after_the_last_token_not_at_trailing_lines():
+    with pytest.raises(KqlSyntaxError) as info:
+        parse("T\n| where A ==   // compare\n\n")
+    assert (info.value.line, info.value.column) == (2, 13)
+
+
 def test_a_later_syntax_error_wins_over_an_earlier_semantic_problem():
     # Kusto reports syntax first: our semantic and unsupported findings wait until the whole text parsed.
     with pytest.raises(KqlSyntaxError, match="expected an expression"):

@@ -158,6 +158,9 @@ class Parser:
 
     def error(self, message: str, token: Token | None = None) -> KqlSyntaxError:
         token = token or self.tok
+        if token.kind == EOF:  # point just after the last token, not at trailing blank lines
+            end = self.tokens[-2].end if len(self.tokens) > 1 else 0
+            return KqlSyntaxError.at(message, self.text, (end, end))
         return KqlSyntaxError.at(message, self.text, (token.start, max(token.end, token.start + 1)))
 
     def expected(self, what: str) -> KqlSyntaxError:
