@@ -257,3 +257,16 @@ def test_sort_keys_cannot_be_dynamic_but_top_keys_can():
 def test_tables_may_be_given_as_iterators():
     rows = ({"A": i} for i in range(3))
     assert run_query("T | summarize sum(A)", {"T": rows}).rows == [(3,)]
+
+
+def test_the_same_cached_query_runs_safely_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    query = "T | summarize n = count(), s = sum(A)"
+
+    def one(size):
+        return run_query(query, {"T": [{"A": 1}] * size}).rows
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, range(1, 200)))
+    assert results == [[(size, size)] for size in range(1, 200)]

@@ -14,6 +14,7 @@ and bind_search.
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,11 +68,14 @@ class Env:
 
 @dataclass
 class Plan:
-    """A bound query: the root plan node, its Runtime and the tables it reads."""
+    """A bound query: the root plan node, its Runtime and the tables it reads. A cached plan is
+    shared by every caller of the same query: `lock` serialises its runs (the Runtime and a few
+    nodes hold per-run state), so threads (the workspace emulator) can run queries safely."""
 
     op: Op
     runtime: Runtime
     tables: set[str]
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def columns(self) -> list[Column]:

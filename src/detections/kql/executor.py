@@ -140,19 +140,24 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
             else:
                 columns = extra.get(name) or list(builtin.TABLES[name].items())
                 loaded[name] = convert_rows(given, columns)
-    rt = plan.runtime
-    rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}), externaldata=dict(externaldata or {}))
-    try:
-        with _no_gc():
-            rows = plan.op.run(rt)
-    except KqlError:
-        raise
-    except RecursionError:
-        raise KqlUnsupportedError("the query nests too deeply to run") from None
-    except Exception as exc:  # noqa: BLE001 - any engine fault becomes a KqlError, never a traceback
-        raise KqlError(f"internal error in operator '{_failing_operator(exc)}' while running the query "
-                       f"({type(exc).__name__}: {exc}); please report it with the query") from exc
-    return QueryResult([n for n, _ in plan.columns], [t for _, t in plan.columns], rows, list(rt.warnings))
+    with plan.lock:
+        rt = plan.runtime
+        rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}),
+                 externaldata=dict(externaldata or {}))
+        try:
+            with _no_gc():
+                rows = plan.op.run(rt)
+        except KqlError:
+            raise
+        except RecursionError:
+            raise KqlUnsupportedError("the query nests too deeply to run") from None
+        except Exception as exc:  # noqa: BLE001 - any engine fault becomes a KqlError, never a traceback
+            raise KqlError(f"internal error in operator '{_failing_operator(exc)}' while running the query "
+                           f"({type(exc).__name__}: {exc}); please report it with the query") from exc
+        columns = list(plan.columns)
+        warnings = list(rt.warnings)
+        rt.reset(tables={}, watchlists={}, externaldata={})  # do not keep the caller's rows alive
+    return QueryResult([n for n, _ in columns], [t for _, t in columns], rows, warnings)
 
 
 def _failing_operator(exc: BaseException) -> str:
