@@ -103,6 +103,15 @@ def test_export_round_trips_through_the_loader(workspace: Workspace, cli_env: di
     assert "skipped" in again.output and "exported 0 rule(s)" in again.output
 
 
+def test_export_into_an_unwritable_place_is_one_message(workspace: Workspace, cli_env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    workspace.deploy()
+    (tmp_path / "blocker").write_text("a file where the export folder's parent should be")
+    result = CliRunner().invoke(main, ["export", "--out", str(tmp_path / "blocker" / "export")])
+    assert result.exit_code == 1 and "cannot write" in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, OSError)
+
+
 def test_package_command_writes_dist(workspace: Workspace, tmp_path: Path) -> None:
     result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"), "--source", "my-repo")
     assert result.exit_code == 0, result.output
@@ -115,5 +124,5 @@ def test_package_command_reports_bad_content_without_a_traceback(workspace: Work
     (workspace.root / "rules/AWSCloudTrail/Broken.yaml").write_text("id: [unclosed\n")
     result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"))
     assert result.exit_code == 1
-    assert "Broken.yaml:2:1: error:" in result.output and "Traceback" not in result.output
+    assert "Broken.yaml:2:1 error" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "dist").exists()

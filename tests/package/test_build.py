@@ -140,7 +140,7 @@ def test_failed_write_leaves_the_old_package(sample_repo: Repository, tmp_path: 
         raise OSError("disk full")
 
     monkeypatch.setattr(Path, "write_bytes", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(PackageError, match="cannot write .*dist: disk full; the previous package is unchanged"):
         build_package(sample_repo, out, source="other")
     monkeypatch.undo()
     assert _tree(out) == before

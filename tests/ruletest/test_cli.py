@@ -54,7 +54,7 @@ def test_keyword_selects_cases(tmp_path):
     code, out = run(make_repo(tmp_path), "-k", "quiet")
     assert code == 0 and "1 passed" in out
     code, out = run(tmp_path, "-k", "no-such-case")
-    assert code == 1 and "no case matches" in out
+    assert code == 2 and "no case matches" in out  # a -k that selects nothing is a usage error
 
 
 def test_paths_limit_the_run(tmp_path):

@@ -10,7 +10,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from detections.cli.package import ROOT_OPTION, SOURCE_OPTION, load_content
+from detections.cli.options import ROOT_OPTION, load_content, resolve_root
+from detections.cli.package import SOURCE_OPTION
 
 # flag -> (environment variables, in order of preference)
 TARGET_ENV = {
@@ -86,13 +87,14 @@ def _source(source: str | None, root: Path) -> str:
 @click.option("--yes", is_flag=True, help="Apply without asking (CI).")
 @click.option("--prune", is_flag=True, help="Delete items deployed from this repository that it no longer holds.")
 def deploy(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
-           root: Path, source: str | None, plan_only: bool, yes: bool, prune: bool) -> None:
+           root: Path | None, source: str | None, plan_only: bool, yes: bool, prune: bool) -> None:
     """Plan, then apply the repository's rules, hunting queries and workbooks to a Sentinel workspace."""
     from detections.deploy.plan import apply_plan
     from detections.deploy.report import render_plan, render_summary
 
     console = Console(soft_wrap=True)
-    repo = load_content(root, Console(stderr=True, soft_wrap=True))
+    root = resolve_root(root)
+    repo = load_content(root)
     target = _target(subscription, resource_group, workspace, location)
     source = _source(source, root)
     console.print(f"Workspace {target.workspace} (resource group {target.resource_group}), source {source!r}",
@@ -117,12 +119,13 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
 @ROOT_OPTION
 @SOURCE_OPTION
 def drift(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
-          root: Path, source: str | None) -> None:
+          root: Path | None, source: str | None) -> None:
     """Show what differs between the workspace and the repository; exit 1 when anything does."""
     from detections.deploy.report import render_plan
 
     console = Console(soft_wrap=True)
-    repo = load_content(root, Console(stderr=True, soft_wrap=True))
+    root = resolve_root(root)
+    repo = load_content(root)
     target = _target(subscription, resource_group, workspace, location)
     plan = _plan(_kinds(target, _source(source, root)), repo, True, console)
     render_plan(plan, console, show_unchanged=False)
@@ -139,9 +142,13 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
 def export(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
            out: Path, overwrite: bool) -> None:
-    """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import)."""
+    """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import).
+
+    Exit status: 1 when the workspace cannot be read or a rule cannot be written, 2 on usage errors.
+    """
     from azure.core.exceptions import AzureError
 
+    from detections.content.atomic import write_text
     from detections.deploy.clients import make_clients
     from detections.deploy.export import export_rules
     from detections.deploy.plan import describe_error
@@ -154,16 +161,26 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
     except AzureError as exc:
         console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
         sys.exit(1)
-    written = skipped = 0
+    written = skipped = failed = 0
     for item in export_rules(rules):
         path = out / item.path
+        if item.error:
+            console.print(f"[red]not exported[/] {path}: {item.error}", highlight=False)
+            failed += 1
+            continue
         if path.exists() and not overwrite:
             console.print(f"skipped {path}: exists (use --overwrite)", highlight=False)
             skipped += 1
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(item.text, encoding="utf-8")
+        try:
+            write_text(path, item.text)
+        except OSError as exc:
+            console.print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; {written} rule(s) were "
+                          "written before it (each file is whole)", highlight=False)
+            sys.exit(1)
         written += 1
     other = sum(1 for rule in rules if rule.get("kind") not in ("Scheduled", "NRT"))
-    console.print(f"exported {written} rule(s) to {out}/ ({skipped} skipped; {other} rule(s) of other kinds "
-                  "such as Fusion are not content and were left out)", highlight=False)
+    console.print(f"exported {written} rule(s) to {out}/ ({skipped} skipped, {failed} failed; {other} rule(s) of "
+                  "other kinds such as Fusion are not content and were left out)", highlight=False)
+    if failed:
+        sys.exit(1)

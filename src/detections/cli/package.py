@@ -8,30 +8,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from detections.content.model import Repository
-from detections.diagnostics import ContentError
+from detections.cli.options import ROOT_OPTION, load_content, resolve_root
 
-ROOT_OPTION = click.option(
-    "--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
-    help="Repository root (holds rules/, hunting/, workbooks/).",
-)
 SOURCE_OPTION = click.option(
     "--source", envvar="DETECTIONS_SOURCE",
     help="Repository name in the ownership marker [env DETECTIONS_SOURCE; default: the root folder's name].",
 )
-
-
-def load_content(root: Path, console: Console) -> Repository:
-    """Load the repository or exit 1 with one message per problem (never a traceback)."""
-    from detections.content import load_repository
-
-    try:
-        return load_repository(root)
-    except ContentError as exc:
-        for diagnostic in exc.diagnostics:
-            console.print(str(diagnostic), markup=False, highlight=False)
-        console.print(f"[red]{len(exc.diagnostics)} problem(s) in the content: fix them (see `detections validate`)")
-        sys.exit(1)
 
 
 @click.command()
@@ -43,12 +25,15 @@ def load_content(root: Path, console: Console) -> Repository:
               help="Workspace name for azuredeploy.parameters.json [env SENTINEL_WORKSPACE].")
 @click.option("--location", envvar="AZURE_LOCATION", default="<azure-region>",
               help="Azure region for azuredeploy.parameters.json [env AZURE_LOCATION].")
-def package(root: Path, out: Path, source: str | None, workspace: str, location: str) -> None:
-    """Write ARM templates for every rule, hunting query and workbook, plus the Windows DCR, into OUT."""
+def package(root: Path | None, out: Path, source: str | None, workspace: str, location: str) -> None:
+    """Write ARM templates for every rule, hunting query and workbook, plus the Windows DCR, into OUT.
+
+    Exit status: 1 when the content does not load or OUT cannot be written, 2 on usage errors.
+    """
     from detections.package import PackageError, build_package
 
     console = Console(stderr=True, soft_wrap=True)
-    repo = load_content(root, console)
+    repo = load_content(resolve_root(root))
     try:
         result = build_package(repo, out, source=source, workspace=workspace, location=location)
     except PackageError as exc:

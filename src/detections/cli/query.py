@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from detections.cli.options import ROOT_OPTION, load_content, resolve_root
 from detections.live.errors import LiveError, fail_cleanly
 
 WORKSPACE_OPTION = click.option(
@@ -21,9 +22,6 @@ TABLE_OPTION = click.option(
     "--table", "tables", multiple=True, metavar="NAME=PATH",
     help="Query local files instead (repeatable): table rows (JSON/JSONL/CSV) or native AWS/Windows logs, "
          "e.g. AWSCloudTrail=trail.json, vpcflow=flows.log.")
-ROOT_OPTION = click.option(
-    "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("."),
-    show_default=True, help="Repository root (holds rules/ and hunting/).")
 
 
 def _query_text(query: str) -> str:
@@ -36,18 +34,6 @@ def _query_text(query: str) -> str:
         except OSError as exc:
             raise LiveError(f"{query[1:]}: cannot read ({exc.strerror or exc})") from None
     return query
-
-
-def _load_repo(root: Path):
-    from detections.content import load_repository
-    from detections.diagnostics import ContentError
-
-    try:
-        return load_repository(root)
-    except ContentError as exc:
-        first = "; ".join(str(d) for d in exc.diagnostics[:3])
-        raise LiveError(f"the content does not load ({len(exc.diagnostics)} problem(s)): {first} "
-                        "(see `detections validate`)") from None
 
 
 @click.command()
@@ -78,13 +64,14 @@ def query(query: str, workspace_id: str | None, tables: tuple[str, ...], timespa
 @TABLE_OPTION
 @click.option("--timespan", default="1h", show_default=True, help="How far back each query looks.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def smoke(root: Path, workspace_id: str | None, tables: tuple[str, ...], timespan: str, fmt: str) -> None:
+def smoke(root: Path | None, workspace_id: str | None, tables: tuple[str, ...], timespan: str, fmt: str) -> None:
     """Run every rule's and hunting query's query on the workspace; list those that fail (exit 1)."""
     from detections.live.smoke import smoke as run_smoke
     from detections.live.target import open_workspace, parse_timespan, parse_when
 
+    root = resolve_root(root)
+    repo = load_content(root)
     with fail_cleanly():
-        repo = _load_repo(root)
         workspace = open_workspace(workspace_id, tables)
         start, end = parse_timespan(timespan, parse_when(None))
         results = run_smoke(repo, workspace, start, end)
@@ -114,7 +101,7 @@ def smoke(root: Path, workspace_id: str | None, tables: tuple[str, ...], timespa
 @click.option("--days", type=click.IntRange(1, 90), default=14, show_default=True)
 @click.option("--end", "end_text", metavar="TIME", help="End of the history (ISO 8601) [default: now].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def backtest(rule: str, root: Path, workspace_id: str | None, tables: tuple[str, ...], days: int,
+def backtest(rule: str, root: Path | None, workspace_id: str | None, tables: tuple[str, ...], days: int,
              end_text: str | None, fmt: str) -> None:
     """Count the alerts RULE (id, name or file) would have raised each day over the last --days."""
     from detections.content.durations import format_duration
@@ -122,8 +109,9 @@ def backtest(rule: str, root: Path, workspace_id: str | None, tables: tuple[str,
     from detections.live.target import open_workspace, parse_when
 
     console = Console(stderr=True)
+    root = resolve_root(root)
+    repo = load_content(root)
     with fail_cleanly():
-        repo = _load_repo(root)
         target = _find_rule(repo, rule)
         workspace = open_workspace(workspace_id, tables)
         if not tables and any(word in target.query for word in ("ago(", "now(")):

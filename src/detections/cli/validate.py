@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 import click
 
 from detections import report
-from detections.validate import find_root, run
+from detections.cli.options import write_text_file
+from detections.content.loader import find_root
+from detections.validate import run
 
 
 @click.command()
@@ -22,13 +25,14 @@ from detections.validate import find_root, run
 def validate(paths: tuple[Path, ...], fmt: str, output: Path | None, strict: bool, base: str | None) -> None:
     """Validate rules, hunting queries and workbooks (default: the whole repository).
 
-    Exit status: 1 when there are errors (or warnings, with --strict), else 0.
+    Exit status: 1 when there are errors (or warnings, with --strict), 2 on usage errors, else 0.
     """
     result = run(paths, base=base)
     root = find_root(paths[0] if paths else Path.cwd()) or Path.cwd()
     if output:
-        with output.open("w", encoding="utf-8") as stream:
-            report.write(fmt, result.diagnostics, stream, root=root, files=result.files, color=False)
+        stream = io.StringIO()
+        report.write(fmt, result.diagnostics, stream, root=root, files=result.files, color=False)
+        write_text_file(output, stream.getvalue())
         if fmt != "human":  # keep the terminal informative when the report went to a file
             report.write("human", result.diagnostics, sys.stdout, root=root, files=result.files)
     else:

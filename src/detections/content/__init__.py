@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "content_files",
+    "find_root",
     "load_file",
     "load_files",
     "load_hunting",

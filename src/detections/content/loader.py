@@ -199,6 +199,16 @@ def load_file(path: Path) -> Content:
     )])
 
 
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds rules/, hunting/ or workbooks/: the one rule
+    every command uses to find the content repository, so each works from any folder inside it."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if any((folder / name).is_dir() for name in CONTENT_FOLDERS):
+            return folder
+    return None
+
+
 def content_files(root: Path) -> list[Path]:
     """Every content file under a repository root, in a stable order."""
     found: list[Path] = []

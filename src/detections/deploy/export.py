@@ -34,7 +34,8 @@ UNKNOWN_TABLE = "Other"
 @dataclass
 class ExportedRule:
     path: Path  # relative to the export root: rules/<Table>/<Name>.yaml
-    text: str
+    text: str  # the YAML, or "" when `error` says why the rule could not be written
+    error: str | None = None
 
 
 def _block(text: str) -> Any:
@@ -123,7 +124,10 @@ def dump_yaml(document: dict[str, Any]) -> str:
 
 
 def export_rules(rules: list[dict[str, Any]]) -> list[ExportedRule]:
-    """Scheduled and NRT rules as files; names made unique with the rule id when two titles collide."""
+    """Scheduled and NRT rules as files; names made unique with the rule id when two titles collide.
+
+    A rule whose body cannot be converted comes back with `error` set, so one odd rule in a workspace
+    does not stop the export of the others."""
     from detections.kql import KqlError, parse
     from detections.package.kqlwalk import table_names
     from detections.tables import TABLES
@@ -144,5 +148,8 @@ def export_rules(rules: list[dict[str, Any]]) -> list[ExportedRule]:
         if path.as_posix().lower() in used:
             path = path.with_name(f"{stem}-{rule['name'][:8]}.yaml")
         used.add(path.as_posix().lower())
-        exported.append(ExportedRule(path, dump_yaml(rule_document(rule, tables))))
+        try:
+            exported.append(ExportedRule(path, dump_yaml(rule_document(rule, tables))))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a body the service should not hold
+            exported.append(ExportedRule(path, "", f"rule {rule.get('name')} has a value we cannot read: {exc}"))
     return exported

@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from detections.content.atomic import staging_folder
 from detections.content.model import AnalyticsRule, HuntingQuery, Repository, Workbook
 from detections.package import templates
 from detections.package.bodies import template_scope
@@ -135,8 +135,10 @@ def write_tree(files: dict[str, bytes], out: Path) -> None:
             f"{out} exists and is not a detections package (no {MANIFEST} from {GENERATOR}); "
             "choose another --out or empty it"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        staging = staging_folder(out)
+    except OSError as exc:
+        raise PackageError(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from None
     try:
         for rel, data in files.items():
             target = staging / rel
@@ -153,6 +155,9 @@ def write_tree(files: dict[str, bytes], out: Path) -> None:
             shutil.rmtree(retired)
         else:
             staging.rename(out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PackageError(f"cannot write {out}: {exc.strerror or exc}; the previous package is unchanged") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

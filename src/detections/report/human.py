@@ -1,4 +1,4 @@
-"""Human output: diagnostics grouped by file, each with the offending line and a caret under the column."""
+"""Human output: diagnostics grouped by file, each as file:line:column with the offending line and a caret."""
 
 from __future__ import annotations
 
@@ -34,10 +34,12 @@ def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int 
         by_file[diagnostic.location.path].append(diagnostic)
     cache: dict[Path, list[str] | None] = {}
     for path in sorted(by_file, key=lambda p: display_path(p, root)):
-        console.print(Text(display_path(path, root), style="bold underline"))
+        shown = display_path(path, root)
+        console.print(Text(shown, style="bold underline"))
         for d in sorted(by_file[path], key=lambda d: (d.location.line, d.location.column)):
-            where = f"{d.location.line}:{d.location.column}"
-            console.print(Text.assemble(f"  {where:<8} ", (f"{d.severity.value:<8}", STYLES[d.severity]),
+            # the whole file:line:column on each line, so terminals and editors make it a link
+            where = f"{shown}:{d.location.line}:{d.location.column}"
+            console.print(Text.assemble(f"  {where} ", (f"{d.severity.value:<8}", STYLES[d.severity]),
                                         d.message, (f"  [{d.code}]", "dim")))
             source = _source_line(path, d.location.line, cache)
             if source is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -97,8 +96,8 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
             "column": d.location.column, "hint": d.hint}
 
 
-def junit(path: Path, results: list[CaseResult], policy: list[Diagnostic], seconds: float) -> None:
-    """One <testcase> per case (classname = the fixture file), policy violations as failing cases."""
+def junit(results: list[CaseResult], policy: list[Diagnostic], seconds: float) -> str:
+    """JUnit XML text: one <testcase> per case (classname = the fixture file), policy violations as failing cases."""
     c = counts(results)
     suite = ET.Element("testsuite", name="detections rule tests", tests=str(len(results) + len(policy)),
                        failures=str(c["failed"] + len(policy)), errors=str(c["error"]), time=f"{seconds:.3f}")
@@ -111,5 +110,4 @@ def junit(path: Path, results: list[CaseResult], policy: list[Diagnostic], secon
     for d in policy:
         case = ET.SubElement(suite, "testcase", classname="policy.min-cases", name=str(d.location.path))
         ET.SubElement(case, "failure", message=d.message).text = str(d)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)

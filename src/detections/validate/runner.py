@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from detections.content.loader import CONTENT_SUFFIXES, FOLDER_LOADERS, content_files, load_files
+from detections.content.loader import (
+    CONTENT_FOLDERS,
+    CONTENT_SUFFIXES,
+    FOLDER_LOADERS,
+    content_files,
+    find_root,
+    load_files,
+)
 from detections.content.model import Location
 from detections.diagnostics import Diagnostic
 from detections.validate.base import Context, RepositoryCheck
@@ -15,28 +22,27 @@ from detections.validate.registry import CHECKS
 MISSING_PATH = "DET103"
 
 
-def find_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` that holds rules/ (a content repository)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "rules").is_dir():
-            return folder
-    return None
-
-
 def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
+    """The content files the given paths name; a missing path or a folder without content is an error,
+    so a typo never passes as "0 errors"."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir() and (path / "rules").is_dir():  # a repository root: its content folders only
-            files.extend(content_files(path))
+        if path.is_dir() and any((path / name).is_dir() for name in CONTENT_FOLDERS):  # a repository root
+            found = content_files(path)
         elif path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()
-                                and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents)))
-        elif path.is_file():
-            files.append(path)
+            found = sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()
+                           and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents))
+        elif path.exists():
+            found = [path]
         else:
             diagnostics.append(Diagnostic(MISSING_PATH, "no such file or folder", Location(path),
                                           hint="check the path passed to detections validate"))
+            continue
+        if not found:
+            diagnostics.append(Diagnostic(MISSING_PATH, "no content files (*.yaml under rules/, hunting/ or "
+                                          "workbooks/) in this folder", Location(path),
+                                          hint="pass a content file, a content folder or the repository root"))
+        files.extend(found)
     return files
 
 

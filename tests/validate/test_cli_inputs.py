@@ -1,0 +1,111 @@
+"""Bad command-line input gives a clear message and the documented exit status, never a traceback:
+0 ok, 1 findings or failures, 2 usage (a path or option that cannot work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from detections.cli import main
+
+RULE = """\
+id: 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+name: CloudTrail logging stopped
+description: Someone stopped a trail.
+severity: Medium
+requiredDataConnectors:
+  - connectorId: AWS
+    dataTypes: [AWSCloudTrail]
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+tactics: [DefenseEvasion]
+relevantTechniques: [T1562]
+query: |
+  AWSCloudTrail
+  | where EventName == "StopLogging"
+entityMappings:
+  - entityType: IP
+    fieldMappings:
+      - identifier: Address
+        columnName: SourceIpAddress
+version: 1.0.0
+kind: Scheduled
+"""
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "rules" / "AWSCloudTrail").mkdir(parents=True)
+    (root / "rules" / "AWSCloudTrail" / "Stopped.yaml").write_text(RULE)
+    return root
+
+
+@pytest.fixture
+def not_a_folder(tmp_path: Path) -> Path:
+    """A path no one can write into: its parent is a regular file (works as root too)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    return blocker / "sub" / "out"
+
+
+def test_validate_report_to_an_unwritable_path_is_a_usage_error(repo: Path, not_a_folder: Path) -> None:
+    code, out = run("validate", str(repo), "--format", "json", "--output", str(not_a_folder))
+    assert code == 2 and f"cannot write {not_a_folder}" in out
+
+
+def test_validate_report_file_is_whole(repo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "v.sarif"
+    code, _ = run("validate", str(repo), "--format", "sarif", "--output", str(target))
+    assert code == 0 and target.read_text().startswith("{") and target.read_text().rstrip().endswith("}")
+    assert [p.name for p in target.parent.iterdir()] == ["v.sarif"]  # no temporary left behind
+
+
+def test_validate_a_folder_without_content_is_an_error(repo: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = run("validate", str(empty))
+    assert code == 1 and "no content files" in out
+
+
+@pytest.mark.parametrize("command", [["package"], ["test"], ["deploy", "--plan-only"], ["drift"], ["smoke"]])
+def test_a_root_without_content_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    """Packaging, testing or deploying (with --prune!) an empty folder by mistake must not 'succeed'."""
+    code, out = run(*command, "--root", str(tmp_path))
+    assert code == 2 and "no rules/, hunting/ or workbooks/ folder" in out
+
+
+def test_the_root_is_found_upward_from_the_current_folder(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(repo / "rules" / "AWSCloudTrail")
+    code, out = run("package", "--out", str(tmp_path / "dist"))
+    assert code == 0, out
+    assert (tmp_path / "dist" / "manifest.json").is_file()
+    monkeypatch.chdir(tmp_path)
+    code, out = run("package", "--out", str(tmp_path / "dist2"))
+    assert code == 2 and "no content repository here" in out
+
+
+def test_package_into_an_unwritable_place_is_one_message(repo: Path, not_a_folder: Path) -> None:
+    code, out = run("package", "--root", str(repo), "--out", str(not_a_folder))
+    assert code == 1 and f"cannot write {not_a_folder}" in out
+
+
+def test_junit_to_an_unwritable_path_is_a_usage_error(repo: Path, not_a_folder: Path) -> None:
+    fixtures = repo / "fixtures" / "AWSCloudTrail"
+    fixtures.mkdir(parents=True)
+    (fixtures / "Stopped.tests.yaml").write_text(
+        "rule: 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b\ncases:\n  - name: quiet\n    records: {}\n"
+        "    expect: {fires: false}\n")
+    code, out = run("test", "--root", str(repo), "--junit", str(not_a_folder))
+    assert code == 2 and f"cannot write {not_a_folder}" in out
