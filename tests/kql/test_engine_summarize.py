@@ -77,3 +77,20 @@ def test_summarize_errors(query, message):
     with pytest.raises(KqlSemanticError) as err:
         bind(query, SCHEMA)
     assert message in err.value.message
+
+
+def test_top_nested_levels_and_others():
+    rows = [{"R": "us", "E": "a"}] * 5 + [{"R": "eu", "E": "b"}] * 3 + [{"R": "eu", "E": "c"}] * 2 + [{"R": "ap", "E": "d"}]
+    result = run_query("T | top-nested 1 of R with others = 'Other' by n = count(), top-nested 1 of E by count()",
+                       {"T": rows})
+    assert result.columns == ["R", "n", "E", "aggregated_E"]
+    assert result.rows == [("us", 5, "a", 5), ("Other", 6, "b", 3)]
+
+
+def test_pivot_makes_one_column_per_value():
+    rows = [{"Host": "h1", "Kind": "Network"}] * 2 + [{"Host": "h1", "Kind": "Remote"}, {"Host": "h2", "Kind": "Network"}]
+    result = run_query("T | evaluate pivot(Kind) | sort by Host asc", {"T": rows})
+    assert result.columns == ["Host", "Network", "Remote"]
+    assert result.rows == [("h1", 2, 1), ("h2", 1, 0)]
+    summed = run_query("T | extend n = 10 | evaluate pivot(Kind, sum(n), Host) | where Host == 'h1'", {"T": rows})
+    assert summed.rows == [("h1", 20, 10)]

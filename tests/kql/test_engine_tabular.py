@@ -270,3 +270,15 @@ def test_the_same_cached_query_runs_safely_from_several_threads():
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(one, range(1, 200)))
     assert results == [[(size, size)] for size in range(1, 200)]
+
+
+def test_union_splits_a_column_with_several_types():
+    result = run_query("union (A1 | project X), (B1 | project X)", {"A1": [{"X": "s"}], "B1": [{"X": 5}]})
+    assert result.columns == ["X_string", "X_long"]
+    assert result.rows == [("s", None), ("", 5)]
+
+
+def test_sample_distinct_and_named_function_arguments():
+    assert sorted(run("T | sample-distinct 5 of B").rows) == [("x",), ("y",)]
+    query = "let f = (a:long, b:long = 10) { a - b }; print f(b = 1, a = 5), f(5)"
+    assert run_query(query).rows == [(4, -5)]

@@ -165,7 +165,7 @@ class Compute(Op):
                 extra = fns[n_in:]
                 if len(extra) == 1:
                     f = extra[0]
-                    return [(*r, f(r)) for r in rows]
+                    return [r + (f(r),) for r in rows]
                 return [r + tuple([f(r) for f in extra]) for r in rows]
             return [tuple([f(r) for f in fns]) for r in rows]
         window.rows, window.state = rows, {}
