@@ -53,6 +53,8 @@ def single(text: str):
         ("datetime( null )", RAW, ("datetime", "null")),
         ("timespan(1.02:03:04)", RAW, ("timespan", "1.02:03:04")),
         ("guid(74be27de-1e4e-49d9-b579-fe0b331d3642)", RAW, ("guid", "74be27de-1e4e-49d9-b579-fe0b331d3642")),
+        ("int( null )", RAW, ("int", "null")),
+        ("real(-inf)", RAW, ("real", "-inf")),
         ("$left", IDENT, "$left"),
         ("_GetWatchlist", IDENT, "_GetWatchlist"),
         ("1mins", IDENT, "1mins"),  # not a unit: Kusto reads a digit-led word as a name
@@ -76,6 +78,12 @@ def test_offsets_and_comments():
     tokens = tokenize(text)
     assert [text[t.start:t.end] for t in tokens[:-1]] == ["T", "|", "where", "A", "==", '"x // not a comment"']
     assert tokens[-1].kind == EOF and tokens[-1].start == len(text)
+
+
+def test_words_that_only_start_like_literals_are_names():
+    assert kinds_values("todatetime(x) integer(1) datetime_add") == [
+        (IDENT, "todatetime"), (OP, "("), (IDENT, "x"), (OP, ")"), (IDENT, "integer"), (OP, "("), (LONG, 1),
+        (OP, ")"), (IDENT, "datetime_add")]
 
 
 def test_range_dots_are_not_a_real_number():
