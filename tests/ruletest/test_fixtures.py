@@ -131,3 +131,28 @@ def test_flow_log_line_errors_point_at_the_line(tmp_path):
     d = error(tmp_path, text)
     assert d.location.line == 13
     assert d.message.startswith("case 'fires': record vpcflow line 2: 4 fields, but the format has 14")
+
+
+@pytest.mark.parametrize(("change", "message", "line"), [
+    ("{fires: false}", "{fires: false, alert: {tactics: null}}", 18),
+    ("{fires: false}", "{fires: false, alert: {tactics: [1, {a: []}]}}", 18),
+])
+def test_expected_tactics_must_be_names(tmp_path, change, message, line):
+    d = error(tmp_path, GOOD.replace(change, message))
+    assert d.message == "tactics must be a list of tactic names" and d.location.line == line
+
+
+def test_timeline_runs_are_bounded(tmp_path):
+    d = error(tmp_path, GOOD.replace("{runs: 2}", "{runs: 1000000000000}"))
+    assert d.message == "timeline runs must be between 1 and 1000" and d.location.line == 13
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("trusted.csv", b"SearchKey\n\xff\xfe\n", "trusted.csv:2:1: not a UTF-8 text file"),
+    ("trusted.yaml", b"[1, 2", "trusted.yaml:2:1: YAML syntax error"),
+    ("trusted.json", b"[1,", "trusted.json:1:4: JSON does not parse"),
+])
+def test_unreadable_shared_rows_file_is_located(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    d = error(tmp_path, GOOD.replace("TrustedIPs:\n    - {SearchKey: 203.0.113.10}", f"TrustedIPs: {name}"))
+    assert message in d.message and d.location.line == 3

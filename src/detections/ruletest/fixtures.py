@@ -35,6 +35,7 @@ QUERY_FAILED = "DET605"
 MIN_CASES = "DET606"
 
 KeyPath = tuple[str | int, ...]
+MAX_RUNS = 1000  # a timeline replays the case's records once per run: keep a typo from running for hours
 _FILE_HINT = "a fixture file is a mapping with `rule:` and `cases:` (see docs/fixtures.md)"
 
 # Allowed keys per level: key -> (accepted types, what to write).
@@ -118,8 +119,9 @@ def _case(reader: _Reader, raw: Any, where: KeyPath, watchlists: dict[str, Rows]
     if data.get("timeline") is not None:
         timeline = reader.mapping(data["timeline"], (*where, "timeline"), _TIMELINE, ("runs",), "timeline")
         runs = timeline["runs"]
-        if runs < 1:
-            raise reader.fail((*where, "timeline", "runs"), "timeline runs must be at least 1")
+        if not 1 <= runs <= MAX_RUNS:
+            raise reader.fail((*where, "timeline", "runs"), f"timeline runs must be between 1 and {MAX_RUNS}",
+                              "a timeline replays a few runs around the attack; split longer stories into cases")
     return Case(
         name=str(data["name"]),
         now=now,
@@ -137,7 +139,11 @@ def _expect(reader: _Reader, raw: Any, where: KeyPath, runs: int | None) -> Expe
     if all(data.get(key) is None for key in _EXPECT if key != "ordered"):
         raise reader.fail(where, "expect checks nothing", "state at least `fires: true` or `fires: false` (see docs/fixtures.md)")
     if data.get("alert") is not None:
-        reader.mapping(data["alert"], (*where, "alert"), _ALERT, (), "expect.alert")
+        alert = reader.mapping(data["alert"], (*where, "alert"), _ALERT, (), "expect.alert")
+        tactics = alert.get("tactics", [])
+        if not isinstance(tactics, list) or not all(isinstance(t, str) for t in tactics):
+            raise reader.fail((*where, "alert", "tactics"), "tactics must be a list of tactic names",
+                              "e.g. tactics: [InitialAccess, Persistence]")
     for index, entity in enumerate(data.get("entities") or []):
         if not isinstance(entity, dict) or not isinstance(entity.get("type"), str) or len(entity) < 2:
             raise reader.fail((*where, "entities", index), "an expected entity is a mapping with `type` and at least one identifier",
