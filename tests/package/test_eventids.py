@@ -67,3 +67,11 @@ def test_xpath_lists_ids_in_chunks_of_twenty() -> None:
 def test_xpath_collects_everything_when_any_reader_is_unrestricted() -> None:
     needs = SecurityEventNeeds(event_ids=[4625], readers=["a.yaml"], unrestricted=["a.yaml: no filter"])
     assert xpath_queries(needs) == ["Security!*"]
+
+
+def test_a_query_the_engine_cannot_read_collects_every_event() -> None:
+    """A huge timespan literal overflows the lexer; packaging still finishes and the DCR stays safe."""
+    from detections.package.dcr import security_event_needs
+
+    needs = security_event_needs([("rules/X.yaml", "SecurityEvent | where TimeGenerated > ago(99999999999d)")])
+    assert needs.readers == ["rules/X.yaml"] and needs.unrestricted and needs.all_events

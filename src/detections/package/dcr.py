@@ -43,7 +43,7 @@ def security_event_needs(queries: Iterable[tuple[str, str]]) -> SecurityEventNee
     for where, query in sorted(queries):
         try:
             usage = event_id_usage(parse(query))
-        except KqlError as exc:
+        except (KqlError, OverflowError) as exc:  # OverflowError: the lexer on a huge timespan literal
             if TABLE in query:
                 needs.readers.append(where)
                 needs.unrestricted.append(f"{where}: query does not parse ({exc}); cannot tell its event IDs")
