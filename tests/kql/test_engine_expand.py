@@ -72,3 +72,20 @@ def test_bind_after_bag_unpack_reports_data_columns_as_unknown():
     assert columns == [("x", "unknown"), ("Id", "long")]
     with pytest.raises(KqlSemanticError):  # other mistakes are still found without data
         bind("T | evaluate bag_unpack(Props) | where Id > 'text'", SCHEMA)
+
+
+def test_bag_unpack_types_prefix_conflicts_and_ignored_slots():
+    """bag_unpack docs: a slot's column has the slot's type when all values share it, else dynamic;
+    columnsConflict defaults to error; replace_source/keep_source decide otherwise."""
+    from detections.kql import KqlError
+
+    rows = {"T": [{"id": 1, "d": {"Name": "John", "Age": 20}}, {"id": 2, "d": {"Name": "Dave", "Age": 40.5, "id": 7}}]}
+    prefixed = run_query('T | evaluate bag_unpack(d, "P_")', rows)
+    assert prefixed.columns == ["id", "P_Name", "P_Age", "P_id"]
+    assert [t.value for t in prefixed.types] == ["long", "string", "dynamic", "long"]
+    with pytest.raises(KqlError, match="clashes"):
+        run_query("T | evaluate bag_unpack(d)", rows)
+    replaced = run_query("T | evaluate bag_unpack(d, columnsConflict='replace_source')", rows)
+    assert replaced.columns == ["Name", "Age", "id"] and replaced.rows[0] == ("John", 20, None)
+    kept = run_query("T | evaluate bag_unpack(d, columnsConflict='keep_source', ignoredProperties=dynamic(['Age']))", rows)
+    assert kept.rows == [(1, "John"), (2, "Dave")]

@@ -8,12 +8,13 @@ from typing import Any
 from detections.kql import ast
 from detections.kql.binder import Binder, Deferred, Env, register_operator
 from detections.kql.compiler import Scope
-from detections.kql.errors import KqlUnsupportedError
+from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, compile_regex
 from detections.kql.loading import converter
 from detections.kql.ops_core import Column, Op, Row, Runtime, Source
 from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
 from detections.kql.types import KType
+from detections.kql.values import runtime_type
 
 
 def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
@@ -141,36 +142,79 @@ class LateBound(Op):
         return tail.run(rt)
 
 
+_BAG_UNPACK_OPTIONS = ("Column", "OutputColumnPrefix", "columnsConflict", "ignoredProperties")
+_CONFLICTS = ("error", "replace_source", "keep_source")
+
+
+def _plugin_args(binder: Binder, node: ast.Evaluate, names: tuple[str, ...], scope: Scope) -> dict[str, Any]:
+    """Positional and `name=value` plugin arguments by parameter name (constants except the first)."""
+    given: dict[str, Any] = {}
+    for position, arg in enumerate(node.args):
+        if isinstance(arg, ast.NamedExpr):
+            key = next((n for n in names if n.lower() == arg.names[0].lower()), None)
+            if key is None:
+                raise binder.error(arg, f"{node.plugin}() has no parameter '{arg.names[0]}'")
+            given[key] = arg.expr
+        elif position < len(names):
+            given[names[position]] = arg
+        else:
+            raise binder.error(arg, f"{node.plugin}() takes at most {len(names)} arguments")
+    values: dict[str, Any] = {}
+    for key, expr in given.items():
+        compiled = binder.compiler.compile(expr, scope)
+        if key != names[0] and not compiled.const:
+            raise binder.error(expr, f"{node.plugin}(): {key} must be a constant")
+        values[key] = compiled if key == names[0] else compiled.value
+    return values
+
+
+def _slot_type(values: list[Any]) -> KType:
+    """A slot's column type: the type all its non-null values share, else dynamic (as Kusto)."""
+    kinds = {runtime_type(v) for v in values if v is not None}
+    if len(kinds) == 1:
+        (kind,) = kinds
+        return kind if kind is not KType.UNKNOWN else KType.DYNAMIC
+    return KType.DYNAMIC
+
+
 def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
-    if not node.args:
-        raise binder.error(node, "bag_unpack() needs the dynamic column to unpack")
+    """bag_unpack(Column [, OutputColumnPrefix] [, columnsConflict] [, ignoredProperties]) [: schema]:
+    one column per top-level slot of the bags, typed by its values; a slot named like an input
+    column is an error unless columnsConflict says to replace or keep the source column."""
     scope = Scope(list(op.columns), env)
-    bag = binder.compiler.compile(node.args[0], scope)
-    prefix = binder.compiler.compile(node.args[1], scope).value if len(node.args) > 1 else ""
-    drop = bag.column
-    kept = [i for i in range(len(op.columns)) if i != drop]
+    args = _plugin_args(binder, node, _BAG_UNPACK_OPTIONS, scope)
+    bag = args.get("Column")
+    if bag is None:
+        raise binder.error(node, "bag_unpack() needs the dynamic column to unpack")
+    prefix = args.get("OutputColumnPrefix") or ""
+    conflict = args.get("columnsConflict") or "error"
+    if conflict not in _CONFLICTS:
+        raise binder.error(node, f"bag_unpack(): columnsConflict must be one of {', '.join(_CONFLICTS)}")
+    ignored = set(args.get("ignoredProperties") or [])
+    kept = [i for i in range(len(op.columns)) if i != bag.column]
     declared = [(c.name, c.ktype) for c in node.output] if node.output else None
 
     def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
         rows = op.run(rt)
-        bags = [bag.fn(r) for r in rows]
+        bags = [value if type(value := bag.fn(r)) is dict else {} for r in rows]
         if declared is not None:
             index = op.index()
-            out = [tuple(r[index[n]] if n in index else (value.get(n) if type(value) is dict else None)
-                         for n, _ in declared) for r, value in zip(rows, bags, strict=True)]
+            out = [tuple(r[index[n]] if n in index else value.get(n) for n, _ in declared)
+                   for r, value in zip(rows, bags, strict=True)]
             return declared, out
-        names: dict[str, None] = {}
-        for value in bags:
-            if type(value) is dict:
-                names.update(dict.fromkeys(f"{prefix or ''}{k}" for k in value))
-        taken = {op.columns[i][0] for i in kept}
-        extra = [(n, KType.DYNAMIC) for n in names if n not in taken]
+        slots = [k for k in dict.fromkeys(k for value in bags for k in value) if k not in ignored]
         base = [op.columns[i] for i in kept]
-        width = len(prefix or "")
-        out = []
-        for r, value in zip(rows, bags, strict=True):
-            value = value if type(value) is dict else {}
-            out.append(tuple(r[i] for i in kept) + tuple(value.get(n[width:]) for n, _ in extra))
+        clashes = {f"{prefix}{k}" for k in slots} & {n for n, _ in base}
+        if clashes and conflict == "error":
+            raise KqlSemanticError.at(f"bag_unpack(): the slot '{sorted(clashes)[0]}' clashes with an input column; "
+                                      "pass columnsConflict='replace_source' or 'keep_source'", binder.text, node.span)
+        if conflict == "keep_source":
+            slots = [k for k in slots if f"{prefix}{k}" not in clashes]
+        else:
+            base = [c for c in base if c[0] not in clashes]
+        keep = [i for i in kept if op.columns[i] in base]
+        extra = [(f"{prefix}{k}", _slot_type([value.get(k) for value in bags])) for k in slots]
+        out = [tuple(r[i] for i in keep) + tuple(value.get(k) for k in slots) for r, value in zip(rows, bags, strict=True)]
         return base + extra, out
 
     static = Source(declared or [op.columns[i] for i in kept], [], "bag_unpack")
