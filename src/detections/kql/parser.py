@@ -57,6 +57,10 @@ _WORD_OPERATORS = frozenset(k for k in _BINARY if k[0].isalpha())
 # Type names in declarations: KQL's names and aliases, plus `int64` which Kusto also reads as long.
 _TYPE_NAMES: dict[str, KType] = {**TYPE_NAMES, "int64": KType.LONG}
 
+# Words a misspelling is compared with: operators and the keywords inside operator clauses.
+_SUGGESTIONS = sorted(
+    {k for k in _BINARY if k[0].isalpha()} | {"asc", "desc", "nulls", "first", "last", "by", "on", "with", "step"})
+
 # Tokens that end an operator's clause (so optional parts know when to stop).
 _CLAUSE_END = frozenset(("|", ")", ";", "}"))
 
@@ -178,14 +182,17 @@ class Parser:
             raise self.expected(f"'{word}'" + (f" {context}" if context else ""))
         return token
 
-    def expect_close(self, closer: str, opener: Token, label_start: int | None = None) -> Token:
-        """Consume `closer`, or fail naming the bracket it should close and where that was opened."""
+    def expect_close(self, closer: str, opener: Token, label_start: int | None = None, *, listing: bool = False
+                     ) -> Token:
+        """Consume `closer`, or fail naming the bracket it should close and where that was opened
+        (`listing`: inside a comma-separated list, where a ',' was possible too)."""
         token = self.accept_op(closer)
         if token is None:
             label_start = opener.start if label_start is None else label_start
             label = self.text[label_start:opener.end]
             line, column = line_column(self.text, label_start)
-            raise self.expected(f"'{closer}' to close '{label}' opened at line {line}, column {column}")
+            wanted = f"',' or '{closer}'" if listing else f"'{closer}'"
+            raise self.expected(f"{wanted} to close '{label}' opened at line {line}, column {column}")
         return token
 
     def unsupported(self, message: str, start: int, end: int) -> KqlUnsupportedError:
@@ -311,7 +318,7 @@ class Parser:
         if token.kind == IDENT and token.value in OPERATORS:
             return self.error(f"unexpected {self.describe(token)}: add '|' before the '{token.value}' operator")
         if token.kind == IDENT:
-            close = difflib.get_close_matches(token.value, list(_WORD_OPERATORS), n=1)
+            close = difflib.get_close_matches(token.value, _SUGGESTIONS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             return self.error(f"unexpected {self.describe(token)}{hint}: expected an operator, '|' or the end of "
                               "the statement")
@@ -593,7 +600,7 @@ class Parser:
         items = [self.parse_any()]
         while self.accept_op(","):
             items.append(self.parse_any())
-        self.expect_close(")", opener, op_token.start)
+        self.expect_close(")", opener, op_token.start, listing=True)
         return A.InList(op, left, tuple(items), span=(left.span[0], self.last_end))
 
     def parse_between(self, op: str, op_token: Token, left: A.Expr) -> A.Between:
@@ -744,7 +751,7 @@ class Parser:
                     args.append(self.parse_any() if tabular else self.parse_expression())
                 if not self.accept_op(","):
                     break
-        self.expect_close(")", opener, label_start)
+        self.expect_close(")", opener, label_start, listing=bool(args or named))
         return tuple(args), tuple(named)
 
     def parse_dynamic_value(self):
