@@ -94,3 +94,18 @@ def test_pivot_makes_one_column_per_value():
     assert result.rows == [("h1", 2, 1), ("h2", 1, 0)]
     summed = run_query("T | extend n = 10 | evaluate pivot(Kind, sum(n), Host) | where Host == 'h1'", {"T": rows})
     assert summed.rows == [("h1", 20, 10)]
+
+
+def test_pivot_groups_by_the_columns_the_aggregation_does_not_read():
+    """pivot docs: the default group columns are all but the pivoted and the aggregated ones."""
+    from detections.kql import KqlError
+
+    rows = [{"State": "AR", "Kind": "Wind", "Deaths": 2}, {"State": "AZ", "Kind": "Wind", "Deaths": 1},
+            {"State": "AR", "Kind": "Heat", "Deaths": 5}]
+    result = run_query("T | evaluate pivot(State, sum(Deaths))", {"T": rows})
+    assert result.columns == ["Kind", "AR", "AZ"]
+    assert sorted(result.rows) == [("Heat", 5, 0), ("Wind", 2, 1)]
+    declared = "T | evaluate pivot(State, sum(Deaths)) : (Kind:string, AR:long, AZ:long)"
+    assert bind(declared, {"T": {"State": "string", "Kind": "string", "Deaths": "long"}})[1] == ("AR", "long")
+    with pytest.raises(KqlError, match="declared output schema"):
+        run_query("T | evaluate pivot(State, sum(Deaths)) : (Kind:string, TX:long)", {"T": rows})

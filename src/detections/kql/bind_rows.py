@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Deferred, Env, register_operator
+from detections.kql.binder import Binder, Deferred, Env, referenced_names, register_operator
 from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, compile_regex
@@ -253,10 +253,11 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
         raise binder.error(node, "pivot() aggregates with one aggregate function call, e.g. sum(x)")
     aggregate, result_type = collector.slots[0], compiled.type
     groups = [binder.compiler.compile(g, scope) for g in node.args[2:]]
-    if not groups:  # without group columns Kusto groups by every other column
-        groups = [binder.compiler.compile(ast.Name(n, span=node.span), scope) for n, _ in op.columns
-                  if n != pivot.name]
+    if not groups:  # default: every column but the pivoted one and those the aggregation reads
+        used = {pivot.name, *referenced_names(node.args[1] if len(node.args) > 1 else count)}
+        groups = [binder.compiler.compile(ast.Name(n, span=node.span), scope) for n, _ in op.columns if n not in used]
     group_columns = [(g.name or f"Column{i + 1}", g.type) for i, g in enumerate(groups)]
+    declared = [(c.name, c.ktype) for c in node.output] if node.output else None
 
     def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
         from detections.kql.values import to_string
@@ -273,9 +274,15 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
         empty = _evaluate(aggregate, [])  # an absent cell holds the aggregate of no rows (count -> 0)
         out = [key + tuple(_evaluate(aggregate, by_value[n]) if n in by_value else empty for n in value_names)
                for key, by_value in cells.items()]
-        return group_columns + [(n, result_type) for n in value_names], out
+        columns = group_columns + [(n, result_type) for n in value_names]
+        if declared is None:
+            return columns, out
+        if [n for n, _ in declared] != [n for n, _ in columns]:  # as Kusto: the schema must match
+            raise KqlSemanticError.at(f"pivot(): the data gives columns {', '.join(n for n, _ in columns)}, "
+                                      "not the declared output schema", binder.text, node.span)
+        return declared, out
 
-    static = Source(group_columns, [], "pivot")
+    static = Source(declared or group_columns, [], "pivot")
     return Deferred(lambda b, rest, env2: LateBound(b, produce, rest, env2, static))
 
 

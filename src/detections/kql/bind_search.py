@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Env, register_operator, register_source, source_name
+from detections.kql.binder import (
+    Binder,
+    Env,
+    referenced_names,
+    register_operator,
+    register_source,
+    source_name,
+)
 from detections.kql.compiler import Scope
 from detections.kql.ops_core import Computed, Filter, Op, null_of
 from detections.kql.types import KType
@@ -67,7 +74,7 @@ def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
                                 binder.union_of(parts, label, False, node), env)
     common = [c for c in parts[0][1].columns if all(c in op.columns for _, op in parts[1:])]
     typed = {name: ktype for _, op in parts for name, ktype in op.columns}
-    named = [n for n in dict.fromkeys(_referenced(node.predicate)) if n in typed and n not in dict(common)]
+    named = [n for n in dict.fromkeys(referenced_names(node.predicate)) if n in typed and n not in dict(common)]
     shown = [*common, *((n, typed[n]) for n in named)]
     shown_names = {n for n, _ in shown}
     shaped = []
@@ -83,17 +90,6 @@ def bind_find(binder: Binder, node: ast.Find, env: Env) -> Op:
         shaped.append((name, Computed([*shown, ("pack_", KType.DYNAMIC)],
                                       lambda rt, op=op, row=row: [row(r) for r in op.run(rt)], "find")))
     return binder.union_of(shaped, label, False, node)
-
-
-def _referenced(node: Any) -> list[str]:
-    """Names of the columns an expression reads, in order."""
-    if isinstance(node, ast.Name):
-        return [node.name]
-    if isinstance(node, tuple):
-        return [n for item in node for n in _referenced(item)]
-    if isinstance(node, ast.Node):
-        return [n for field in node.__dataclass_fields__ if field != "span" for n in _referenced(getattr(node, field))]
-    return []
 
 
 register_source(ast.Search, bind_search_source)

@@ -378,6 +378,17 @@ def item_names(item: Any) -> tuple[tuple[str | None, ...], Any]:
     return (None,), item
 
 
+def referenced_names(node: Any) -> list[str]:
+    """The names an expression reads (columns or variables), in order of appearance."""
+    if isinstance(node, ast.Name):
+        return [node.name]
+    if isinstance(node, tuple):
+        return [n for item in node for n in referenced_names(item)]
+    if isinstance(node, ast.Node):
+        return [n for field in node.__dataclass_fields__ if field != "span" for n in referenced_names(getattr(node, field))]
+    return []
+
+
 def source_name(op: Op) -> str:
     """The table a pipeline reads, for `withsource=` / `$table` columns ("" when not a plain table)."""
     while not isinstance(op, TableScan):
