@@ -51,7 +51,6 @@ KNOWN_BIND_DIFFERENCES: dict[str, str] = {
     "operators.kql#96": "search * (every row of every table) is not implemented by the binder",
     "semantic_errors.kql#42": "Kusto.Language does not check literal values; datetime(2024-02-30) fails in the "
                               "service, and we report it before deployment",
-    "semantic_errors.kql#48": "binder: join keys of different types (string == int) are not rejected",
     "semantic_errors.kql#53": "Kusto.Language accepts a scalar let piped into take; we reject it as not a table",
     "semantic_errors.kql#72": "binder: make_set's size argument is not checked to be an integer",
     "detections.kql#47": "binder: case() with an even number of arguments (no final else value) is accepted",
