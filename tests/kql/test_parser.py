@@ -426,7 +426,8 @@ def test_syntax_errors(query, line, column, message):
         ("T | join (U) on tolower(A)", "a join condition must be a column name"),
         ("T | where A == datetime(2024-13-45)", "invalid datetime literal '2024-13-45'"),
         ("print guid(not-a-guid)", "invalid guid literal"),
-        ("print int(x)", "invalid int literal 'x'"),  # read as a literal, as Kusto does: not a call
+        ("print int(x)", "invalid int literal 'x'"),
+        ("T | project-rename A", "expected '= OldName' after 'A'"),  # read as a literal, as Kusto does: not a call
         ("print real(1.5.5)", "invalid real literal"),
     ],
 )

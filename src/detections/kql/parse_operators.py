@@ -247,8 +247,13 @@ def _project_rename(p: Parser, start: Token) -> A.ProjectRename:
     renames: list[A.NamedExpr] = []
     while True:
         new = p.parse_name("the new column name")
-        p.expect_op("=", f"after '{new.name}' (the form is 'project-rename NewName = OldName')")
-        old = p.parse_name("the existing column name")
+        if not p.at_op("=") and (p.at_clause_end() or p.at_op(",")):  # Kusto parses it, binding rejects it
+            p.defer_semantic(f"expected '= OldName' after '{new.name}' (the form is 'project-rename NewName = "
+                             "OldName')", new.span)
+            old = new
+        else:
+            p.expect_op("=", f"after '{new.name}' (the form is 'project-rename NewName = OldName')")
+            old = p.parse_name("the existing column name")
         renames.append(A.NamedExpr((new.name,), old, span=p.span(new.span[0])))
         if not p.accept_op(","):
             return A.ProjectRename(tuple(renames), span=p.span(start.start))
