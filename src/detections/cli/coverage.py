@@ -45,11 +45,12 @@ def _summary(repository: Repository, console: Console) -> None:
         table.add_row(source, str(rules[source]), str(hunts[source]))
     techniques = {t for item in (*repository.rules, *repository.hunting) for t in item.techniques}
     tactics = {t for item in repository.rules for t in item.tactics}
-    table.caption = (
-        f"{len(repository.rules)} rules, {len(repository.hunting)} hunting queries, "
-        f"{len(repository.workbooks)} workbooks; {len(tactics)} tactics, {len(techniques)} techniques"
-    )
     console.print(table)
+    console.print(
+        f"{len(repository.rules)} rules, {len(repository.hunting)} hunting queries, "
+        f"{len(repository.workbooks)} workbooks; {len(tactics)} tactics, {len(techniques)} techniques",
+        soft_wrap=True,
+    )
 
 
 @click.command()
