@@ -282,3 +282,13 @@ def test_sample_distinct_and_named_function_arguments():
     assert sorted(run("T | sample-distinct 5 of B").rows) == [("x",), ("y",)]
     query = "let f = (a:long, b:long = 10) { a - b }; print f(b = 1, a = 5), f(5)"
     assert run_query(query).rows == [(4, -5)]
+
+
+@pytest.mark.parametrize("query", [
+    "T | make-series count() on C from 7d to now() step 1h",
+    "T | make-series count() on C from ago(7d) to now() step 1",
+    "T | where B matches regex '(unclosed'",
+])
+def test_bad_make_series_bounds_and_regex_constants_are_bind_errors(query):
+    with pytest.raises(KqlSemanticError):
+        bind(query, SCHEMA)

@@ -260,6 +260,7 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
     step = compiler.compile(node.step, scalar)
     start = compiler.compile(node.start, scalar) if node.start is not None else None
     end = compiler.compile(node.end, scalar) if node.end is not None else None
+    _check_series_bounds(binder, node, axis.type, step, start, end)
     axis_fn = axis.fn
 
     def bounds(rows: list) -> tuple:
@@ -270,6 +271,22 @@ def bind_make_series(binder: Binder, node: ast.MakeSeries, op: Op, env: Env) -> 
 
     columns.append((unique_name(axis_names[0] or axis.name or "Column1", [n for n, _ in columns]), KType.DYNAMIC))
     return MakeSeries(op, columns, keys, axis_fn, collector.slots, defaults, bounds, node.kind == "nonempty")
+
+
+def _check_series_bounds(binder: Binder, node: ast.MakeSeries, axis: KType, step: CExpr,
+                         start: CExpr | None, end: CExpr | None) -> None:
+    """from/to must have the axis's type and step the type of a distance along it (a timespan for
+    datetimes), as Kusto requires."""
+    distance = KType.TIMESPAN if axis in (KType.DATETIME, KType.TIMESPAN) else axis
+    for label, bound, wanted, at in (("from", start, axis, node.start), ("to", end, axis, node.end),
+                                     ("step", step, distance, node.step)):
+        if bound is None or KType.UNKNOWN in (bound.type, wanted):
+            continue
+        integral = {KType.INT, KType.LONG}
+        widening = wanted is KType.REAL and bound.type.is_numeric
+        if bound.type is not wanted and not ({bound.type, wanted} <= integral or widening):
+            raise binder.error(at, f"make-series {label} must be a {wanted.value} for a {axis.value} axis, "
+                                   f"not a {bound.type.value}")
 
 
 def bind_top_nested(binder: Binder, node: ast.TopNested, op: Op, env: Env) -> Op:

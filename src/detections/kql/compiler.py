@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from detections.kql import ast, naming, operators
 from detections.kql import values as v
-from detections.kql.errors import KqlUnsupportedError
+from detections.kql.errors import KqlError, KqlUnsupportedError
 from detections.kql.functions import UNSUPPORTED
 from detections.kql.ops_core import Column, Runtime, Window
 from detections.kql.registry import AGGREGATES, SCALARS
@@ -159,7 +159,7 @@ class Compiler:
             fn = _and(left.fn, right.fn) if symbol == "and" else _or(left.fn, right.fn)
             return self._finish(fn, KType.BOOL, None, [left, right])
         op = self._resolve(node, symbol, left.type, right.type)
-        return self._finish(self._apply2(op, left, right, symbol), op.result, None, [left, right])
+        return self._finish(self._apply2(op, left, right, symbol, node), op.result, None, [left, right])
 
     def _any_column(self, node: ast.Binary, scope: Scope) -> CExpr:
         """`* has "x"` (where/search): true when any column, as text, satisfies the operator."""
@@ -167,7 +167,7 @@ class Compiler:
         op = self._resolve(node, node.op, KType.STRING, right.type)
         impl, rf, text = op.impl, right.fn, v.to_string
         if right.const and op.prepare is not None:
-            run = op.prepare(right.value)
+            run = self._prepare(op, right.value, node)
             return CExpr(lambda r: any(run(x if type(x) is str else text(x)) is True for x in r), KType.BOOL)
         return CExpr(lambda r: any(impl(x if type(x) is str else text(x), rf(r)) is True for x in r), KType.BOOL)
 
@@ -180,7 +180,17 @@ class Compiler:
             raise self.binder.error(node, operators.mismatch_message(symbol, *types))
         return op
 
-    def _apply2(self, op: operators.Operation, left: CExpr, right: CExpr, symbol: str) -> RowFn:
+    def _prepare(self, op: operators.Operation, constant_value: Any, node: Any) -> Callable[[Any], Any]:
+        """Per-query work on a constant operand (compile a regex, lower-case a needle) done once; a
+        constant the operator rejects (an invalid regex) is the author's error, reported here."""
+        try:
+            return op.prepare(constant_value)
+        except KqlError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. RegexError from an invalid pattern
+            raise self.binder.error(node, str(exc)) from None
+
+    def _apply2(self, op: operators.Operation, left: CExpr, right: CExpr, symbol: str, node: Any) -> RowFn:
         """Specialised closures for the shapes that dominate real rules (column op constant)."""
         impl, lf, rf, i = op.impl, left.fn, right.fn, left.column
         if symbol in ("==", "!=") and left.type is KType.STRING and right.type is KType.STRING:
@@ -196,7 +206,7 @@ class Compiler:
         if right.const:
             c = right.value
             if op.prepare is not None:
-                run = op.prepare(c)
+                run = self._prepare(op, c, node)
                 return (lambda r: run(r[i])) if i is not None else (lambda r: run(lf(r)))
             return (lambda r: impl(r[i], c)) if i is not None else (lambda r: impl(lf(r), c))
         return lambda r: impl(lf(r), rf(r))
@@ -221,7 +231,7 @@ class Compiler:
 
         if all(it.rowfree for it in items):
             if all(it.const for it in items) and not any(tabular):
-                run = op.prepare(gather(())) if op.prepare else None
+                run = self._prepare(op, gather(()), node) if op.prepare else None
                 if run is not None:
                     fn = (lambda r: run(r[left.column])) if left.column is not None else (lambda r: run(lf(r)))
                     return self._finish(fn, KType.BOOL, None, [left])
