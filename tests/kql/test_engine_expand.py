@@ -89,3 +89,10 @@ def test_bag_unpack_types_prefix_conflicts_and_ignored_slots():
     assert replaced.columns == ["Name", "Age", "id"] and replaced.rows[0] == ("John", 20, None)
     kept = run_query("T | evaluate bag_unpack(d, columnsConflict='keep_source', ignoredProperties=dynamic(['Age']))", rows)
     assert kept.rows == [(1, "John"), (2, "Dave")]
+
+
+def test_parse_regex_literals_may_hold_groups_and_must_be_valid():
+    query = "print s = 'a=12 b=x' | parse kind=regex s with 'a=(' n:long ')? b=' w | project n, w"
+    assert run_query(query).rows == [(12, "x")]
+    with pytest.raises(KqlSemanticError, match="invalid parse pattern"):
+        bind("T | parse kind=regex Msg with 'x)' v", SCHEMA)

@@ -9,7 +9,7 @@ from detections.kql import ast
 from detections.kql.binder import Binder, Deferred, Env, referenced_names, register_operator
 from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
-from detections.kql.functions.regex import RegexError, compile_regex
+from detections.kql.functions.regex import RegexError, translate
 from detections.kql.loading import converter
 from detections.kql.ops_core import Column, Op, Row, Runtime, Source
 from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
@@ -59,9 +59,10 @@ def bind_mv_apply(binder: Binder, node: ast.MvApply, op: Op, env: Env) -> Op:
     return MvApply(op, expand, picks, holder, body)
 
 
+# Captures are named groups (c0, c1, ...), so groups inside regex-kind literals do not shift them.
 # Typed captures in simple and regex parsing: a value that does not have the column's type
 # fails the whole match (relaxed parsing captures text and lets only that column be null).
-_TYPED_CAPTURE = {KType.INT: r"(-?\d+)", KType.LONG: r"(-?\d+)", KType.REAL: r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"}
+_TYPED_CAPTURE = {KType.INT: r"-?\d+", KType.LONG: r"-?\d+", KType.REAL: r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"}
 
 
 def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
@@ -75,15 +76,15 @@ def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
         last = position == len(parts) - 1
         if isinstance(part, ast.Literal):
             text = str(part.value)
-            pieces.append(compile_regex(text).pattern if node.kind == "regex" else re.escape(text))
+            pieces.append(translate(text) if node.kind == "regex" else re.escape(text))
         elif isinstance(part, ast.Star):
             pieces.append(".*" if last else ".*?")
         else:
             ktype = part.ktype or KType.STRING
             if node.kind != "relaxed" and ktype in _TYPED_CAPTURE:
-                pieces.append(_TYPED_CAPTURE[ktype])
+                pieces.append(f"(?P<c{len(targets)}>{_TYPED_CAPTURE[ktype]})")
             else:
-                pieces.append("(.*)" if last else "(.*?)")
+                pieces.append(f"(?P<c{len(targets)}>.*)" if last else f"(?P<c{len(targets)}>.*?)")
             at = next((i for i, (n, _) in enumerate(columns) if n == part.name), None)
             if at is None:
                 at = len(columns)

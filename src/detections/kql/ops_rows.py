@@ -131,8 +131,8 @@ class Parse(Op):
                 out.append(tuple(row))
                 continue
             failed = False
-            for group, (target, convert) in enumerate(zip(targets, converts, strict=True), start=1):
-                captured = match.group(group)
+            for group, (target, convert) in enumerate(zip(targets, converts, strict=True)):
+                captured = match.group(f"c{group}")
                 value = None if captured is None else convert(captured)
                 if value is None:
                     failed = True
