@@ -185,6 +185,7 @@ FOLDER_LOADERS: dict[str, Callable[[Path], Content]] = {
 # repository folders that hold content, and the file suffixes looked at (.yml is reported, DET121)
 CONTENT_FOLDERS = ("rules", "hunting", "workbooks")
 CONTENT_SUFFIXES = (".yaml", ".yml")
+FIXTURES_FOLDER = "fixtures"  # rule tests; its sub-folders may share the content folders' names
 
 
 def load_file(path: Path) -> Content:
@@ -201,10 +202,16 @@ def load_file(path: Path) -> Content:
 
 def find_root(start: Path) -> Path | None:
     """The nearest folder at or above `start` that holds rules/, hunting/ or workbooks/: the one rule
-    every command uses to find the content repository, so each works from any folder inside it."""
+    every command uses to find the content repository, so each works from any folder inside it.
+
+    A `fixtures/` folder mirrors the content folders (fixtures/hunting/, fixtures/workbooks/), so it
+    is the root only when no folder above it is one: from fixtures/hunting/X.tests.yaml the answer is
+    the repository beside fixtures/, not fixtures/ itself."""
     start = Path(start).resolve()
     for folder in (start, *start.parents):
         if any((folder / name).is_dir() for name in CONTENT_FOLDERS):
+            if folder.name == FIXTURES_FOLDER:
+                return find_root(folder.parent) or folder
             return folder
     return None
 
