@@ -105,3 +105,25 @@ def test_missing_event_id_is_named():
     with pytest.raises(MapError) as err:
         rows(FAILED_LOGON.replace("<EventID>4625</EventID>", ""))
     assert err.value.field == "EventID"
+
+
+LOG_CLEARED = (
+    f"<Event {NS}><System><Provider Name='Microsoft-Windows-Eventlog' Guid='{{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}}'/>"
+    "<EventID>1102</EventID><Version>0</Version><Level>4</Level><Task>104</Task>"
+    "<TimeCreated SystemTime='2026-01-15T11:55:00.0000000Z'/><Channel>Security</Channel>"
+    "<Computer>web01.corp.example</Computer><Security/></System>"
+    "<UserData><LogFileCleared xmlns='http://manifests.microsoft.com/win/2004/08/windows/eventlog'>"
+    "<SubjectUserSid>S-1-5-21-1-2-3-500</SubjectUserSid><SubjectUserName>Administrator</SubjectUserName>"
+    "<SubjectDomainName>CORP</SubjectDomainName><SubjectLogonId>0x8d2e41</SubjectLogonId>"
+    "</LogFileCleared></UserData></Event>"
+)
+
+
+def test_user_data_leaf_elements_are_fields():
+    # 1102 has no EventData: its fields are leaf elements under <UserData><LogFileCleared>
+    [row] = rows(LOG_CLEARED)
+    assert row["EventID"] == 1102 and row["Activity"] == "1102 - The audit log was cleared."
+    assert row["SubjectUserName"] == "Administrator" and row["SubjectDomainName"] == "CORP"
+    assert row["SubjectUserSid"] == "S-1-5-21-1-2-3-500" and row["SubjectLogonId"] == "0x8d2e41"
+    assert row["SubjectAccount"] == row["Account"] == "CORP\\Administrator"
+    assert '<Data Name="SubjectUserName">Administrator</Data>' in row["EventData"]

@@ -128,11 +128,24 @@ def _xml_fields(event: ET.Element) -> tuple[dict[str, Any], dict[str, str]]:
                     system["TimeCreated"] = item.get("SystemTime")
                 elif key in SYSTEM_FIELDS:
                     system[key] = (item.text or "").strip()
-        elif name in ("EventData", "UserData"):
+        elif name == "EventData":
             for index, item in enumerate(child.iter()):
                 if _local(item.tag) == "Data":
                     data[item.get("Name") or f"Data{index}"] = item.text or ""
+        elif name == "UserData":
+            data.update(_user_data(child))
     return system, data
+
+
+def _user_data(element: ET.Element) -> dict[str, str]:
+    """Fields of a <UserData> block: its events (1102 LogFileCleared, 1100...) carry their fields as
+    leaf elements named by tag (<SubjectUserName>alice</SubjectUserName>), some as <Data Name=...>."""
+    fields: dict[str, str] = {}
+    for item in element.iter():
+        if len(item) == 0 and item is not element:
+            tag = _local(item.tag)
+            fields[(item.get("Name") or tag) if tag == "Data" else tag] = (item.text or "").strip()
+    return fields
 
 
 def _mapping_fields(record: dict[str, Any], path: RecordPath) -> tuple[dict[str, Any], dict[str, str]]:
