@@ -143,6 +143,7 @@ def test_member_index_and_bracketed_names():
         A.Index(A.Member(A.Member(n("d"), "a"), "x-y"), i(0)), i(-1))
     assert expr("['My Column']") == n("My Column")
     assert expr('parse_json(x)["k"]') == A.Index(A.Call("parse_json", (n("x"),)), s("k"))
+    assert expr("d.items.[0]") == A.Index(A.Member(n("d"), "items"), i(0))
 
 
 def test_calls_star_and_typeof():
@@ -487,7 +488,7 @@ def test_forms_kusto_accepts(query, expected):
 
 
 @pytest.mark.parametrize(
-    "query", ["T | summarize (*) by A", "T | extend x = - -B", "T | distinct", "T | project-reorder A,",
+    "query", ["T | summarize (*) by A", "T | extend x = - -B", "T | extend x = - * -B", "T | distinct", "T | project-reorder A,",
               "; T", "let x = 1;; T", "T | where x in ()"],
 )
 def test_forms_kusto_rejects(query):

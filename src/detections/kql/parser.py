@@ -615,7 +615,7 @@ class Parser:
         token = self.tok
         if token.kind == OP and token.value in ("-", "+"):
             self.advance()
-            if self.at_op("-") or self.at_op("+"):
+            if self.at_op("-") or self.at_op("+") or self.at_op("*"):
                 raise self.expected("an expression")  # Kusto does not stack signs: write -(-x)
             operand = self.parse_unary()
             span = (token.start, operand.span[1])
@@ -632,6 +632,8 @@ class Parser:
                 return node
             if token.value == ".":
                 self.advance()
+                if self.at_op("[") and self.peek().kind != STRING:
+                    continue  # `x.[0]` is read as `x[0]`, as Kusto does
                 if self.at_op("["):
                     name = self.parse_name("a property name in brackets").name
                 else:
