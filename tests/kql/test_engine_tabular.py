@@ -292,3 +292,15 @@ def test_sample_distinct_and_named_function_arguments():
 def test_bad_make_series_bounds_and_regex_constants_are_bind_errors(query):
     with pytest.raises(KqlSemanticError):
         bind(query, SCHEMA)
+
+
+def test_window_functions_need_serialized_rows():
+    """serialize docs: sort, top, range and serialize give serialized rows, where/extend/project keep
+    them, summarize/join/distinct/mv-expand... drop them; window functions need them."""
+    for query in ("T | extend n = row_number()", "T | sort by A | summarize count() by B | extend p = prev(B)",
+                  "T | summarize n = row_number()"):
+        with pytest.raises(KqlSemanticError, match="serialized"):
+            bind(query, SCHEMA)
+    assert run("T | serialize | extend n = row_number() | project n").rows == [(1,), (2,), (3,)]
+    assert run("T | sort by A asc | where A > 1 | extend p = prev(A) | project p").rows == [(None,), (2,)]
+    assert run_query("range x from 1 to 3 step 1 | extend s = row_cumsum(x)").rows == [(1, 1), (2, 3), (3, 6)]

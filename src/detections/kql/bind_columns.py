@@ -33,7 +33,7 @@ from detections.kql.types import KType
 
 
 def bind_where(binder: Binder, node: ast.Where, op: Op, env: Env) -> Op:
-    scope = binder.scope(op, env, Window())
+    scope = binder.scope(op, env, Window() if op.serialized else None)
     pred = binder.compiler.compile(node.predicate, scope)
     if pred.type not in (KType.BOOL, KType.DYNAMIC, KType.UNKNOWN):
         raise binder.error(node.predicate, f"where needs a bool condition, got {pred.type.value}")
@@ -50,7 +50,8 @@ def extend_items(binder: Binder, op: Op, items: tuple, env: Env, label: str) -> 
     """extend: an existing name is replaced in place, a new one appended (as Kusto.Language
     does); every item reads the input row, so `extend a = 1, b = a + 1` is an unknown-name error."""
     columns, parts = list(op.columns), list(range(len(op.columns)))
-    window = Window()
+    serialized = op.serialized or label == "serialize"
+    window = Window() if serialized else None
     scope = Scope(list(op.columns), env, window)
     assigned: set[str] = set()
     for item in items:
@@ -66,7 +67,7 @@ def extend_items(binder: Binder, op: Op, items: tuple, env: Env, label: str) -> 
             else:
                 columns[at] = (name, ktype)
                 parts[at] = fn
-    return Compute(op, columns, parts, label, window if _used_window(parts) else None)
+    return Compute(op, columns, parts, label, window if _used_window(parts) else None, serialized)
 
 
 def _item_columns(binder: Binder, item: Any, scope: Scope, taken: list[str]) -> list[tuple[str, KType, Any]]:
@@ -89,7 +90,7 @@ def _item_columns(binder: Binder, item: Any, scope: Scope, taken: list[str]) -> 
 
 
 def bind_project(binder: Binder, node: ast.Project, op: Op, env: Env) -> Op:
-    window = Window()
+    window = Window() if op.serialized else None
     scope = Scope(list(op.columns), env, window)
     columns: list[Column] = []
     parts: list[Any] = []
@@ -197,7 +198,7 @@ def bind_count(binder: Binder, node: ast.Count, op: Op, env: Env) -> Op:
 
 
 def bind_serialize(binder: Binder, node: ast.Serialize, op: Op, env: Env) -> Op:
-    return extend_items(binder, op, node.columns, env, "serialize") if node.columns else op
+    return extend_items(binder, op, node.columns, env, "serialize")
 
 
 def bind_as(binder: Binder, node: ast.As, op: Op, env: Env) -> Op:
@@ -270,7 +271,9 @@ def _windowed_filter(op: Op, pred: CExpr, window: Window) -> Op:
                 out.append(r)
         return out
 
-    return Computed(list(op.columns), produce, "where")
+    filtered = Computed(list(op.columns), produce, "where")
+    filtered.serialized = op.serialized
+    return filtered
 
 
 _DOTNET_TYPES = {

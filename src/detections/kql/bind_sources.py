@@ -113,7 +113,9 @@ def bind_range(binder: Binder, node: ast.Range, env: Env) -> Op:
                 raise KqlUnsupportedError("range produces more than 10,000,000 rows")
         return out
 
-    return Computed([(node.name, start.type)], produce, "range")
+    numbers = Computed([(node.name, start.type)], produce, "range")
+    numbers.serialized = True  # range's rows are in order (window functions may run on them)
+    return numbers
 
 
 def bind_union(binder: Binder, node: ast.Union, env: Env, piped: Op | None = None) -> Op:

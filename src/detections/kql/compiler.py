@@ -397,8 +397,8 @@ class Compiler:
 
     def _window(self, node: ast.Call, scope: Scope) -> Window:
         if scope.window is None:
-            raise self.binder.error(node, f"{node.name}() needs serialized rows: use it in extend/project after "
-                                          "sort, top, serialize or order by")
+            raise self.binder.error(node, f"{node.name}() needs serialized rows: put `| serialize` (or a sort or "
+                                          "top) before it; summarize, join, distinct and mv-expand drop the order")
         scope.window_used = True
         return scope.window
 

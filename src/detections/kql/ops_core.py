@@ -63,6 +63,9 @@ class Op:
 
     columns: list[Column]
     label = "operator"
+    # Whether the row order is defined, so window functions (row_number, prev...) may run: sort,
+    # top, range, serialize... make it so, where/extend/project/take keep it, the rest drop it.
+    serialized = False
 
     def run(self, rt: Runtime) -> list[Row]:
         raise NotImplementedError
@@ -72,9 +75,10 @@ class Op:
 
 
 class Source(Op):
-    """Fixed rows (datatable, print, a loaded table)."""
+    """Fixed rows (datatable, print, getschema): their order is the written one."""
 
     label = "datatable"
+    serialized = True
 
     def __init__(self, columns: list[Column], rows: list[Row], label: str = "datatable") -> None:
         self.columns, self.rows, self.label = columns, rows, label
@@ -101,7 +105,7 @@ class Cached(Op):
     label = "let"
 
     def __init__(self, inner: Op) -> None:
-        self.inner, self.columns = inner, inner.columns
+        self.inner, self.columns, self.serialized = inner, inner.columns, inner.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         key = id(self)
@@ -126,6 +130,7 @@ class Filter(Op):
 
     def __init__(self, source: Op, predicate: RowFn) -> None:
         self.source, self.predicate, self.columns = source, predicate, source.columns
+        self.serialized = source.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         pred = self.predicate
@@ -148,8 +153,9 @@ class Compute(Op):
     computed closure. Closures that use a Window see the row's position."""
 
     def __init__(self, source: Op, columns: list[Column], parts: list[int | RowFn], label: str,
-                 window: Window | None = None) -> None:
+                 window: Window | None = None, serialized: bool | None = None) -> None:
         self.source, self.columns, self.parts, self.label, self.window = source, columns, parts, label, window
+        self.serialized = source.serialized if serialized is None else serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
@@ -181,6 +187,7 @@ class Take(Op):
 
     def __init__(self, source: Op, count: int) -> None:
         self.source, self.count, self.columns = source, count, source.columns
+        self.serialized = source.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         return self.source.run(rt)[: max(self.count, 0)]
@@ -221,6 +228,7 @@ def sort_rows(rows: list[Row], keys: Sequence[SortKey]) -> list[Row]:
 
 class Sort(Op):
     label = "sort"
+    serialized = True
 
     def __init__(self, source: Op, keys: list[SortKey]) -> None:
         self.source, self.keys, self.columns = source, keys, source.columns
@@ -231,6 +239,7 @@ class Sort(Op):
 
 class Top(Op):
     label = "top"
+    serialized = True
 
     def __init__(self, source: Op, count: int, keys: list[SortKey]) -> None:
         self.source, self.count, self.keys, self.columns = source, count, keys, source.columns

@@ -86,6 +86,7 @@ class MvApply(Op):
         self.extra = [j for j, (name, _) in enumerate(body.columns) if name not in replaced]
         columns = [body.columns[body_index[name]] if name in body_index else (name, t) for name, t in outer]
         self.columns = columns + [body.columns[j] for j in self.extra]
+        self.serialized = source.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         out: list[Row] = []
@@ -112,6 +113,7 @@ class Parse(Op):
         self.source, self.columns, self.text, self.pattern = source, columns, text, pattern
         self.targets, self.converts, self.drop_unmatched = targets, converts, drop_unmatched
         self.label = "parse-where" if drop_unmatched else "parse"
+        self.serialized = source.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         width = len(self.columns)
