@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install check test lint bench deploy package emulate docs clean
+.PHONY: install check test lint oracle bench deploy package emulate docs clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+
+## oracle: the differential test against Microsoft's Kusto.Language (needs node and npm)
+oracle: $(STAMP)
+	$(BIN)/python -m pytest tests/kql/test_oracle.py -rxX
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
