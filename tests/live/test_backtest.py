@@ -63,4 +63,7 @@ def test_backtest_table_output_and_unknown_rule(cli, write_rule, tmp_path):
     assert table.exit_code == 0, table.output
     assert DAY2 in table.output and "2 alert(s) in 2 day(s)" in table.output
     missing = cli("backtest", "nope", "--root", str(root), "--table", f"AWSCloudTrail={tmp_path / 'trail.json'}")
-    assert missing.exit_code == 1 and "no analytics rule 'nope'" in missing.output
+    assert missing.exit_code == 2 and "no analytics rule 'nope'" in missing.output
+    too_early = cli("backtest", RULE_ID, "--root", str(root), "--days", "90", "--end", "0001-01-02T00:00:00Z",
+                    "--table", f"AWSCloudTrail={tmp_path / 'trail.json'}")
+    assert too_early.exit_code == 2 and "leaves no room for 90 day(s)" in too_early.output

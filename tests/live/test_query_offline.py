@@ -5,6 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+from click.testing import CliRunner
+
+from detections.cli import main
+
 CLOUDTRAIL = {"Records": [
     {"eventTime": "2026-01-10T10:00:00Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
      "userIdentity": {"type": "Root", "arn": "arn:aws:iam::123456789012:root", "accountId": "123456789012"},
@@ -74,9 +79,9 @@ def test_errors_are_one_line_with_position_and_no_traceback(cli, tmp_path):
     bad_query = cli("query", "AWSCloudTrail\n| where EventNam == 'x'", "--table", f"cloudtrail={tmp_path / 'trail.json'}")
     assert bad_query.exit_code == 1 and "query:2:9:" in bad_query.output and "EventName" in bad_query.output
     no_target = cli("query", "print 1", env={"AZURE_WORKSPACE_ID": ""})
-    assert no_target.exit_code == 1 and "--workspace-id" in no_target.output
+    assert no_target.exit_code == 2 and "--workspace-id" in no_target.output  # usage, as deploy's missing target
     bad_option = cli("query", "print 1", "--table", "nofile")
-    assert bad_option.exit_code == 1 and "use NAME=PATH" in bad_option.output
+    assert bad_option.exit_code == 2 and "use NAME=PATH" in bad_option.output
     for result in (bad_file, bad_query, no_target, bad_option):
         assert "Traceback" not in result.output
 
@@ -86,3 +91,23 @@ def test_query_from_a_file_over_an_empty_custom_table(cli, tmp_path):
     (tmp_path / "t.json").write_text("[]")
     result = cli("query", f"@{tmp_path / 'q.kql'}", "--table", f"Custom={tmp_path / 't.json'}", "--format", "csv")
     assert result.output.splitlines() == ["answer", "42"]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("q.kql", b"print '\xe9'", "q.kql:1:8: not a UTF-8 text file (byte 0xe9)"),
+    ("t.json.gz", b"not gzip", "t.json.gz: cannot read"),
+    ("t.json", b"[{\"a\": \"\xff\"}]", "t.json:1:9: not a UTF-8 text file (byte 0xff)"),
+])
+def test_binary_or_broken_input_files_are_one_located_line(cli, tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "ok.json").write_text("[]")
+    query = f"@{tmp_path / name}" if name.endswith(".kql") else "print 1"
+    table = f"Custom={tmp_path / (name if not name.endswith('.kql') else 'ok.json')}"
+    result = CliRunner().invoke(main, ["query", query, "--table", table])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_ca_file_that_is_not_there_is_a_usage_error(cli, tmp_path):
+    result = cli("query", "print 1", "--workspace-id", "x", env={"REQUESTS_CA_BUNDLE": str(tmp_path / "nope.pem")})
+    assert result.exit_code == 2 and "no readable CA file there" in result.output

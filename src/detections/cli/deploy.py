@@ -19,6 +19,8 @@ TARGET_ENV = {
     "resource_group": ("AZURE_RESOURCE_GROUP",),
     "workspace": ("SENTINEL_WORKSPACE", "AZURE_WORKSPACE_NAME"),
 }
+READ_HINT = ("check the target and your Azure login (az login, managed identity or OIDC); "
+             "see docs/deploy.md for the role needed")
 
 
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,11 +48,23 @@ def _target(subscription: str | None, resource_group: str | None, workspace: str
     return Target(str(subscription), str(resource_group), str(workspace), location)
 
 
-def _kinds(target: Any, source: str) -> list[Any]:
+def _clients(target: Any) -> Any:
+    """The SDK clients for the target, with SDK logging kept off the terminal; a CA file the
+    environment names but that is not there is a usage error (exit 2), reported before any request."""
     from detections.deploy.clients import make_clients
+    from detections.deploy.connection import ConnectionSetupError, quiet_sdk_logging
+
+    quiet_sdk_logging()
+    try:
+        return make_clients(target)
+    except ConnectionSetupError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _kinds(target: Any, source: str) -> list[Any]:
     from detections.deploy.resources import all_kinds
 
-    return all_kinds(make_clients(target), target, source)
+    return all_kinds(_clients(target), target, source)
 
 
 def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
@@ -63,8 +77,7 @@ def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
         return make_plan(kinds, repo, prune=prune)
     except AzureError as exc:
         console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
-        console.print("hint: check the target and your Azure login (az login, managed identity or OIDC); "
-                      "see docs/deploy.md for the role needed", highlight=False)
+        console.print(f"hint: {READ_HINT}", highlight=False)
         sys.exit(1)
 
 
@@ -149,17 +162,17 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
     from azure.core.exceptions import AzureError
 
     from detections.content.atomic import write_text
-    from detections.deploy.clients import make_clients
     from detections.deploy.export import export_rules
     from detections.deploy.plan import describe_error
 
     console = Console(soft_wrap=True)
     target = _target(subscription, resource_group, workspace, location)
-    client = make_clients(target).sentinel
+    client = _clients(target).sentinel
     try:
         rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]
     except AzureError as exc:
         console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
+        console.print(f"hint: {READ_HINT}", highlight=False)
         sys.exit(1)
     written = skipped = failed = 0
     for item in export_rules(rules):

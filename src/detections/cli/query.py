@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from detections.cli.options import ROOT_OPTION, load_content, resolve_root
-from detections.live.errors import LiveError, fail_cleanly
+from detections.live.errors import LiveError, LiveUsageError, fail_cleanly
 
 WORKSPACE_OPTION = click.option(
     "--workspace-id", envvar="AZURE_WORKSPACE_ID",
@@ -29,10 +29,14 @@ def _query_text(query: str) -> str:
     if query == "-":
         return sys.stdin.read()
     if query.startswith("@"):
+        from detections.content.yamlio import read_text
+        from detections.diagnostics import ContentError
+
         try:
-            return Path(query[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise LiveError(f"{query[1:]}: cannot read ({exc.strerror or exc})") from None
+            return read_text(Path(query[1:]), "query file")
+        except ContentError as exc:
+            [problem] = exc.diagnostics
+            raise LiveError(f"{problem.location}: {problem.message}; {problem.hint}") from None
     return query
 
 
@@ -150,4 +154,4 @@ def _find_rule(repo, wanted: str):
     for rule in repo.rules:
         if wanted.lower() in (rule.id.lower(), rule.name.lower()) or Path(wanted).resolve() == rule.path.resolve():
             return rule
-    raise LiveError(f"no analytics rule {wanted!r} (give its id, name or file path)")
+    raise LiveUsageError(f"no analytics rule {wanted!r} (give its id, name or file path)")

@@ -33,7 +33,7 @@ NOT_A_MAPPING = "DET102"
 UNREADABLE = "DET103"
 
 _CONTENT_HINT = "write the content as a YAML mapping (id:, name:, query:, ...)"
-_TEXT_HINT = "save the file as UTF-8 YAML text"
+_TEXT_HINT = "save the file as UTF-8 text"
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE_OVERRIDES = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
@@ -87,6 +87,11 @@ def read_text(path: Path, what: str = "file") -> str:
     except OSError as exc:
         raise _error(UNREADABLE, path, 1, 1, f"cannot read {what}: {exc.strerror or exc}",
                      "check the path and its permissions") from None
+    return decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """UTF-8 bytes (BOM allowed) as text; ContentError at the line and column of the first bad byte."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

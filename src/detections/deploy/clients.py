@@ -15,7 +15,6 @@ from typing import Any
 
 ARM_ENDPOINT = "https://management.azure.com"
 ARM_ENDPOINT_ENV = "DETECTIONS_ARM_ENDPOINT"
-CA_ENV = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 WORKBOOK_API_VERSION = "2023-06-01"
 # Up to 6 retries of 408/429/5xx, exponential back-off capped at 60 s; a Retry-After header wins.
 RETRY_POLICY: dict[str, Any] = {"retry_total": 6, "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
@@ -52,13 +51,11 @@ def endpoint() -> str:
 
 
 def transport_options() -> dict[str, Any]:
-    """The SDK retry policy plus the CA file from the environment, if one is named."""
-    options = dict(RETRY_POLICY)
-    for name in CA_ENV:
-        if os.environ.get(name):
-            options["connection_verify"] = os.environ[name]
-            break
-    return options
+    """The SDK retry policy plus the CA file from the environment, if one is named
+    (ConnectionSetupError when that file does not exist)."""
+    from detections.deploy.connection import verify_options
+
+    return {**RETRY_POLICY, **verify_options()}
 
 
 def default_credential() -> Any:

@@ -79,14 +79,19 @@ class Outcome:
 
 
 def describe_error(exc: Exception) -> str:
-    """One line naming the HTTP status and the service's error code and message (never headers/tokens)."""
-    from azure.core.exceptions import HttpResponseError
+    """One line naming the HTTP status and the service's error code and message (never headers/tokens);
+    a credential that yields no token says so, without the SDK's multi-line list of what it tried."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-    if isinstance(exc, HttpResponseError):
+    from detections.deploy.connection import first_line
+
+    if isinstance(exc, ClientAuthenticationError) and exc.status_code is None:
+        return f"authentication failed: {first_line(exc)}"
+    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
         code = getattr(exc.error, "code", None) or exc.reason or "Error"
-        message = getattr(exc.error, "message", None) or str(exc.message or exc).splitlines()[0]
+        message = getattr(exc.error, "message", None) or first_line(exc)
         return f"HTTP {exc.status_code} {code}: {message}"
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no details'}"
+    return f"{type(exc).__name__}: {first_line(exc)}"
 
 
 def _apply_one(item: PlanItem) -> str | None:

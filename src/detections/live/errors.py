@@ -3,7 +3,6 @@ never a token): what went wrong and what to do."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,7 +10,11 @@ import click
 
 
 class LiveError(Exception):
-    """A failure the user can act on; the message says what to do."""
+    """A failure the user can act on; the message says what to do (exit 1)."""
+
+
+class LiveUsageError(LiveError):
+    """An option or argument that cannot work (no workspace, a bad time, an unknown rule): exit 2."""
 
 
 def explain(error: Exception) -> str:
@@ -22,15 +25,16 @@ def explain(error: Exception) -> str:
         ServiceRequestError,
     )
 
+    from detections.deploy.connection import first_line
+
     if isinstance(error, HttpResponseError) and error.status_code is None:  # raised before any request
         # azure-monitor-query re-raises a credential's failure as a bare HttpResponseError
         error = next((e for e in _chain(error) if isinstance(e, ClientAuthenticationError)), error)
     if isinstance(error, ClientAuthenticationError) and error.status_code is None:
-        first = str(error.message or error).splitlines()[0]
-        return (f"authentication failed: {first} Sign in with `az login` (or configure managed / workload "
+        return (f"authentication failed: {first_line(error)} Sign in with `az login` (or configure managed / workload "
                 "identity) and check you have the Log Analytics Reader role on the workspace")
     if isinstance(error, HttpResponseError) and error.status_code is None:
-        return str(error.message or error).splitlines()[0]
+        return first_line(error)
     if isinstance(error, HttpResponseError):
         status = error.status_code
         model = getattr(error, "model", None)
@@ -41,8 +45,8 @@ def explain(error: Exception) -> str:
             return f"access denied ({status}): {detail} (you need Log Analytics Reader on the workspace)"
         return f"query failed ({status}): {detail}"
     if isinstance(error, ServiceRequestError):
-        return f"cannot reach the Log Analytics endpoint: {str(error).splitlines()[0]}"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+        return f"cannot reach the Log Analytics endpoint: {first_line(error)}"
+    return first_line(error)
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -55,20 +59,26 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 @contextmanager
 def fail_cleanly() -> Iterator[None]:
-    """Run a command body; known failures become a one-line click error with exit status 1."""
+    """Run a command body; known failures become a one-line click error: exit 1, or 2 when the
+    environment is unusable (a CA file that is not there)."""
     from azure.core.exceptions import AzureError
     from azure.identity import CredentialUnavailableError
 
+    from detections.deploy.connection import ConnectionSetupError, quiet_sdk_logging
     from detections.kql import KqlError
     from detections.live.files import DataFileError
 
-    logging.getLogger("azure").setLevel(logging.CRITICAL)  # our one-line message replaces the SDK's log noise
+    quiet_sdk_logging()  # our one-line message replaces the SDK's log noise
     try:
         yield
     except KqlError as exc:
         raise click.ClickException(f"query:{exc.line}:{exc.column}: {exc.message}") from None
+    except LiveUsageError as exc:
+        raise click.UsageError(str(exc)) from None
     except (LiveError, DataFileError) as exc:
         raise click.ClickException(str(exc)) from None
+    except ConnectionSetupError as exc:
+        raise click.UsageError(str(exc)) from None
     except CredentialUnavailableError:
         raise click.ClickException("no Azure credential found: run `az login`, or set DETECTIONS_CREDENTIAL="
                                    "emulator when querying `detections emulate`") from None

@@ -12,10 +12,12 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from detections.live.errors import LiveUsageError
 from detections.mappers import MAPPERS, MapError
 from detections.mappers.rows import coerce_row
 from detections.tables import TABLES
@@ -32,21 +34,26 @@ def parse_table_option(text: str) -> tuple[str, Path]:
     """`AWSCloudTrail=logs/trail.json` -> ("AWSCloudTrail", Path)."""
     name, sep, path = text.partition("=")
     if not sep or not name.strip() or not path.strip():
-        raise DataFileError(f"--table {text!r}: use NAME=PATH, e.g. AWSCloudTrail=trail.json or cloudtrail=trail.json")
+        raise LiveUsageError(f"--table {text!r}: use NAME=PATH, e.g. AWSCloudTrail=trail.json or cloudtrail=trail.json")
     return name.strip(), Path(path.strip())
 
 
 def _text(path: Path) -> str:
+    """The file's text (gunzipped for .gz); DataFileError naming the file, and the line and column of
+    a byte that is not UTF-8, for anything unreadable."""
+    from detections.content.yamlio import decode_text
+    from detections.diagnostics import ContentError
+
     try:
         raw = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc})") from None
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        return decode_text(raw, path)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip's BadGzipFile is an OSError
+        raise DataFileError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    except ContentError as exc:
+        [problem] = exc.diagnostics
+        raise DataFileError(f"{problem.location}: {problem.message}") from None
 
 
 def _suffix(path: Path) -> str:
@@ -58,7 +65,11 @@ def read_records(path: Path) -> Any:
     """The file's content: a list of objects (JSON Lines, CSV), a JSON value, or plain text."""
     text, suffix = _text(path), _suffix(path)
     if suffix == ".csv":
-        return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            return [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
+        except csv.Error as exc:
+            raise DataFileError(f"{path}:{reader.line_num}: invalid CSV: {exc}") from None
     if suffix in _JSON_LINES:
         records = []
         for number, line in enumerate(text.splitlines(), 1):

@@ -18,7 +18,6 @@ from detections.live.local import LocalResult
 
 LOGS_ENDPOINT_ENV = "DETECTIONS_LOGS_ENDPOINT"
 DEFAULT_LOGS_ENDPOINT = "https://api.loganalytics.io"
-CA_ENV = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 T = TypeVar("T")
 BATCH_SIZE = 10  # queries per $batch request
 THROTTLE_RETRIES = 5  # azure-core does not retry a throttled POST (the query API), so we do
@@ -49,13 +48,6 @@ def _throttle_aware(call: Callable[[], T]) -> T:
             attempt += 1
 
 
-def _client_options() -> dict[str, Any]:
-    for name in CA_ENV:
-        if os.environ.get(name):
-            return {"connection_verify": os.environ[name]}
-    return {}
-
-
 def _result(answer: Any) -> LocalResult:
     """A LogsQueryResult / LogsQueryPartialResult as a LocalResult; a LogsQueryError raises."""
     from azure.monitor.query import LogsQueryStatus
@@ -81,12 +73,13 @@ class RemoteWorkspace:
                  **client_options: Any) -> None:
         from azure.monitor.query import LogsQueryClient
 
+        from detections.deploy.connection import verify_options
         from detections.emulator.credential import credential_from_environment
 
         self.workspace_id = workspace_id
         self.endpoint = endpoint or os.environ.get(LOGS_ENDPOINT_ENV) or DEFAULT_LOGS_ENDPOINT
         self.client = LogsQueryClient(credential or credential_from_environment(), endpoint=self.endpoint,
-                                      **{**_client_options(), **client_options})
+                                      **{**verify_options(), **client_options})
 
     def run(self, query: str, *, start: datetime | None = None, end: datetime | None = None,
             now: datetime | None = None) -> LocalResult:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from detections.live.errors import LiveError
+from detections.live.errors import LiveUsageError
 from detections.live.local import LocalResult, LocalWorkspace
 
 
@@ -30,7 +30,7 @@ def open_workspace(workspace_id: str | None, tables: Sequence[str]) -> Workspace
             local.add_rows(table, rows)
         return local
     if not workspace_id:
-        raise LiveError("no workspace: give --workspace-id (or set AZURE_WORKSPACE_ID), or query local files "
+        raise LiveUsageError("no workspace: give --workspace-id (or set AZURE_WORKSPACE_ID), or query local files "
                         "with --table AWSCloudTrail=path")
     from detections.live.remote import RemoteWorkspace
 
@@ -49,7 +49,7 @@ def parse_timespan(text: str | None, now: datetime) -> tuple[datetime | None, da
             return iso8601.parse_interval(text, now)
         return now - parse_duration(text), now
     except ValueError as exc:
-        raise LiveError(f"--timespan {text!r}: {exc} (or give START/END in ISO 8601)") from None
+        raise LiveUsageError(f"--timespan {text!r}: {exc} (or give START/END in ISO 8601)") from None
 
 
 def parse_when(text: str | None) -> datetime:
@@ -61,7 +61,7 @@ def parse_when(text: str | None) -> datetime:
     try:
         return iso8601.parse_datetime(text)
     except ValueError:
-        raise LiveError(f"{text!r} is not an ISO 8601 time such as 2026-01-15T00:00:00Z") from None
+        raise LiveUsageError(f"{text!r} is not an ISO 8601 time such as 2026-01-15T00:00:00Z") from None
 
 
 def floor_to(moment: datetime, step: timedelta) -> datetime:
