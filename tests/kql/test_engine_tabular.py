@@ -304,3 +304,14 @@ def test_window_functions_need_serialized_rows():
     assert run("T | serialize | extend n = row_number() | project n").rows == [(1,), (2,), (3,)]
     assert run("T | sort by A asc | where A > 1 | extend p = prev(A) | project p").rows == [(None,), (2,)]
     assert run_query("range x from 1 to 3 step 1 | extend s = row_cumsum(x)").rows == [(1, 1), (2, 3), (3, 6)]
+
+
+def test_values_that_do_not_convert_read_as_null_with_a_warning():
+    from detections.kql import load_table
+
+    result = run_query("AWSVPCFlow | project DstPort", {"AWSVPCFlow": [{"DstPort": "22"}, {"DstPort": "ssh"}]})
+    assert result.rows == [(22,), (None,)]
+    assert result.warnings == ["AWSVPCFlow: row 2: DstPort = 'ssh' is not of type int; it reads as null"]
+    loaded = load_table("AWSVPCFlow", [{"Bytes": "lots", "Action": "ACCEPT"}])
+    assert loaded.problems == ["AWSVPCFlow: row 1: Bytes = 'lots' is not of type long; it reads as null"]
+    assert run_query("AWSVPCFlow | count", {"AWSVPCFlow": loaded}).warnings == loaded.problems

@@ -54,18 +54,20 @@ class QueryResult:
 class LoadedTable:
     """Rows already converted to the engine's tuples, reusable across queries (replays, benchmarks)."""
 
-    __slots__ = ("columns", "rows")
+    __slots__ = ("columns", "rows", "problems")
 
-    def __init__(self, columns: list[Column], rows: list[tuple]) -> None:
-        self.columns, self.rows = columns, rows
+    def __init__(self, columns: list[Column], rows: list[tuple], problems: list[str] | None = None) -> None:
+        self.columns, self.rows, self.problems = columns, rows, problems or []
 
 
 def load_table(name: str, rows: Iterable[Mapping[str, Any]], schema: Mapping[str, Any] | None = None) -> LoadedTable:
     """Convert a table's dict rows once (types from the built-in schema, `schema`, or the values)."""
     rows = list(rows)
     columns = _columns_for(name, rows, schema)
+    problems: list[str] = []
     with _no_gc():
-        return LoadedTable(columns, convert_rows(rows, columns))
+        converted = convert_rows(rows, columns, problems)
+    return LoadedTable(columns, converted, [f"{name}: {problem}" for problem in problems])
 
 
 def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, Any] | None) -> list[Column]:
@@ -130,16 +132,20 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
     extra = table_schemas(tables, schemas)
     plan = plan_query(query, extra, watchlist_schemas(watchlists))
     loaded: dict[str, list[tuple]] = {}
+    problems: list[str] = []
     with _no_gc():
-        for name in plan.tables:
+        for name in sorted(plan.tables):
             given = tables.get(name)
             if given is None:
                 loaded[name] = []
             elif isinstance(given, LoadedTable):
                 loaded[name] = given.rows
+                problems.extend(given.problems)
             else:
                 columns = extra.get(name) or list(builtin.TABLES[name].items())
-                loaded[name] = convert_rows(given, columns)
+                found: list[str] = []
+                loaded[name] = convert_rows(given, columns, found)
+                problems.extend(f"{name}: {problem}" for problem in found)
     with plan.lock:
         rt = plan.runtime
         rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}),
@@ -155,7 +161,7 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
             raise KqlError(f"internal error in operator '{_failing_operator(exc)}' while running the query "
                            f"({type(exc).__name__}: {exc}); please report it with the query") from exc
         columns = list(plan.columns)
-        warnings = list(rt.warnings)
+        warnings = problems + rt.warnings
         rt.reset(tables={}, watchlists={}, externaldata={})  # do not keep the caller's rows alive
     return QueryResult([n for n, _ in columns], [t for _, t in columns], rows, warnings)
 

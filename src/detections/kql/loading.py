@@ -65,19 +65,32 @@ def converter(ktype: KType) -> Callable[[Any], Any]:
     return lambda x: None if x is None else convert(x)
 
 
-def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column]) -> list[tuple]:
-    """Dict rows -> tuples in column order; a missing key is the column's null ("" for strings)."""
+def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column],
+                 problems: list[str] | None = None) -> list[tuple]:
+    """Dict rows -> tuples in column order; a missing key is the column's null ("" for strings).
+    A value that does not convert to its column's type reads as null; when `problems` is given,
+    the first few such values are described there (a typo in a fixture should not pass unseen)."""
     template, positions = _layout(tuple(columns))
     get = positions.get
     out = []
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         cells = template.copy()
         for name, value in row.items():
             found = get(name)
             if found is not None:
-                cells[found[0]] = found[1](value)
+                converted = cells[found[0]] = found[1](value)
+                if converted is None and value is not None and value != "" and problems is not None:
+                    _note(problems, number, name, value, columns[found[0]][1])
         out.append(tuple(cells))
     return out
+
+
+_MAX_PROBLEMS = 10
+
+
+def _note(problems: list[str], number: int, name: str, value: Any, ktype: KType) -> None:
+    if len(problems) < _MAX_PROBLEMS:
+        problems.append(f"row {number}: {name} = {value!r} is not of type {ktype.value}; it reads as null")
 
 
 @lru_cache(maxsize=256)
