@@ -262,8 +262,10 @@ def test_missing_kind_is_one_diagnostic(tmp_path):
 def test_yaml_12_core_scalars_and_local_tags():
     from detections.content.yamlio import parse_yaml
 
-    document, _ = parse_yaml("a: 1e3\nb: 1_000\nc: 0o17\nd: !Ref [1, 2]\ne: on\nf: .inf\n", Path("x.yaml"))
-    assert document == {"a": 1000.0, "b": "1_000", "c": 15, "d": [1, 2], "e": "on", "f": float("inf")}
+    document, _ = parse_yaml("a: 1e3\nb: 1_000\nc: 0o17\nd: !Ref [1, 2]\ne: on\nf: .inf\ng: =\nh: [<<]\n"
+                             "i: &m {k: 1}\nj: {<<: *m, l: 2}\n", Path("x.yaml"))
+    assert document == {"a": 1000.0, "b": "1_000", "c": 15, "d": [1, 2], "e": "on", "f": float("inf"), "g": "=",
+                        "h": ["<<"], "i": {"k": 1}, "j": {"k": 1, "l": 2}}
 
 
 @pytest.mark.parametrize(("data", "message", "where"), [

@@ -123,3 +123,26 @@ def test_cli_export_of_invalid_yaml_is_a_diagnostic(tmp_path):
     path.write_text("id: 0f0e0d0c-0b0a-4909-8807-060504030201\nname: x\n")
     result = CliRunner().invoke(main, ["workbook", "export", str(path)])
     assert result.exit_code == 1 and "DET110" in result.output
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'{"version": "Notebook/1.0",\n "items": [}', "bad.json:2:12: not valid JSON"),
+    (b'{"version": "Notebook/1.0", "items": ["\xe9"]}', "bad.json:1:40 error   not a UTF-8 text file (byte 0xe9)"),
+])
+def test_cli_import_of_broken_json_names_file_line_and_column(tmp_path, content, message):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    result = CliRunner().invoke(main, ["workbook", "import", str(bad)])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_cli_writes_whole_files_or_reports_the_path(tmp_path):
+    source = tmp_path / "wb.json"
+    source.write_text(json.dumps(NOTEBOOK))
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    unwritable = tmp_path / "blocker" / "wb.yaml"
+    result = CliRunner().invoke(main, ["workbook", "import", str(source), "-o", str(unwritable)])
+    assert result.exit_code == 2 and f"cannot write {unwritable}" in result.output
+    target = tmp_path / "out" / "wb.yaml"
+    assert CliRunner().invoke(main, ["workbook", "import", str(source), "-o", str(target)]).exit_code == 0
+    assert sorted(p.name for p in target.parent.iterdir()) == ["wb.yaml"]  # no temporary left behind

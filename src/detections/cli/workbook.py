@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from detections import report
+from detections.cli.options import write_text_file
 from detections.content import load_workbook
 from detections.content.workbook_yaml import WorkbookFormatError, json_to_yaml, template_to_json
+from detections.content.yamlio import read_text
 from detections.diagnostics import ContentError
 
 
@@ -26,12 +30,17 @@ def workbook() -> None:
 @click.option("--description", help="Workbook description.")
 def import_(source: Path, output: Path | None, name: str | None, workbook_id: str | None,
             description: str | None) -> None:
-    """Convert a workbook JSON export (gallery template, serializedData or ARM template) to YAML."""
+    """Convert a workbook JSON export (gallery template, serializedData or ARM template) to YAML.
+
+    Exit status: 1 when SOURCE is not a workbook we can convert, 2 on usage errors.
+    """
     try:
-        text = json_to_yaml(source.read_text(encoding="utf-8-sig"), name=name or source.stem,
+        text = json_to_yaml(read_text(source, "workbook JSON file"), name=name or source.stem,
                             workbook_id=workbook_id, description=description)
-    except (WorkbookFormatError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{source}: {exc}") from None
+    except ContentError as exc:
+        _fail(exc)
+    except WorkbookFormatError as exc:
+        raise click.ClickException(f"{source}{exc.where}: {exc}") from None
     _emit(text, output)
 
 
@@ -40,19 +49,27 @@ def import_(source: Path, output: Path | None, name: str | None, workbook_id: st
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="JSON file to write (default: standard output).")
 def export(source: Path, output: Path | None) -> None:
-    """Convert a workbook YAML file to the workbook JSON Sentinel stores."""
+    """Convert a workbook YAML file to the workbook JSON Sentinel stores.
+
+    Exit status: 1 when SOURCE is not a valid workbook YAML file, 2 on usage errors.
+    """
     try:
         loaded = load_workbook(source)
     except ContentError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        sys.exit(1)
+        _fail(exc)
     _emit(template_to_json(loaded.template), output)
 
 
+def _fail(error: ContentError) -> NoReturn:
+    """Report the problems as `detections validate` does and exit 1."""
+    report.write("human", error.diagnostics, sys.stderr)
+    sys.exit(1)
+
+
 def _emit(text: str, output: Path | None) -> None:
+    """Standard output, or the whole file at once (never half a workbook)."""
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_text_file(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

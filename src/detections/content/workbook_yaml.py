@@ -27,7 +27,12 @@ NOTEBOOK_VERSION = "Notebook/1.0"
 
 
 class WorkbookFormatError(ValueError):
-    """The input is not a workbook we can convert (message says why and what to pass instead)."""
+    """The input is not a workbook we can convert (message says why and what to pass instead);
+    `where` is `:line:column` when the problem has a place in the input, else empty."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def template_from_yaml(document: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
     try:
         data = json.loads(json_text)
     except json.JSONDecodeError as exc:
-        raise WorkbookFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise WorkbookFormatError(f"not valid JSON: {exc.msg}", f":{exc.lineno}:{exc.colno}") from None
     notebook = find_notebook(data)
     if workbook_id is not None:
         try:

@@ -57,6 +57,9 @@ _Loader.add_implicit_resolver(
 _Loader.add_constructor("tag:yaml.org,2002:bool", lambda loader, node: node.value.lower() == "true")
 _Loader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(node.value[2:], 8 if node.value[1] == "o" else 16)
                         if node.value[:2] in ("0o", "0x") else int(node.value))
+# YAML 1.1 leftovers: `=` and a `<<` that is not a merge key are plain text in YAML 1.2.
+for _tag in ("tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"):
+    _Loader.add_constructor(_tag, _BASE.construct_yaml_str)
 _Loader.add_constructor(CRLF_TAG, lambda loader, node: str(loader.construct_scalar(node)).replace("\n", "\r\n"))
 # Any other local tag (`!Ref`, `!tag`) keeps its plain value, as a YAML-to-JSON conversion does.
 _Loader.add_multi_constructor("!", lambda loader, suffix, node: (
