@@ -315,3 +315,10 @@ def test_values_that_do_not_convert_read_as_null_with_a_warning():
     loaded = load_table("AWSVPCFlow", [{"Bytes": "lots", "Action": "ACCEPT"}])
     assert loaded.problems == ["AWSVPCFlow: row 1: Bytes = 'lots' is not of type long; it reads as null"]
     assert run_query("AWSVPCFlow | count", {"AWSVPCFlow": loaded}).warnings == loaded.problems
+
+
+@pytest.mark.parametrize("query", ["T | project-rename A = B", "T | project-rename A = A", "T | project-reorder A, A*"])
+def test_renames_and_reorders_never_make_two_columns_of_one_name(query):
+    """Kusto.Language: "A column with the name 'A' is already declared"."""
+    with pytest.raises(KqlSemanticError, match="'A'"):
+        bind(query, SCHEMA)

@@ -138,13 +138,17 @@ def bind_project_keep(binder: Binder, node: ast.ProjectKeep, op: Op, env: Env) -
 
 def bind_project_rename(binder: Binder, node: ast.ProjectRename, op: Op, env: Env) -> Op:
     columns = list(op.columns)
+    taken = {name for name, _ in op.columns}
     for item in node.renames:
-        old = item.expr
+        old, new = item.expr, item.names[0]
         if not isinstance(old, ast.Name):
             raise binder.error(item, "project-rename needs `NewName = ExistingColumn`")
         (at,) = _match(binder, old, op) or [None]
+        if new in taken:  # as Kusto.Language: never a second column of that name (even `A = A`)
+            raise binder.error(item, f"a column with the name '{new}' is already declared")
+        taken.add(new)
         if at is not None:
-            columns[at] = (item.names[0], columns[at][1])
+            columns[at] = (new, columns[at][1])
     return Compute(op, columns, list(range(len(columns))), "project-rename")
 
 
@@ -152,6 +156,9 @@ def bind_project_reorder(binder: Binder, node: ast.ProjectReorder, op: Op, env: 
     first: list[int] = []
     for item in node.columns:
         matched = _match(binder, item, op)
+        twice = set(matched) & set(first)
+        if twice:
+            raise binder.error(item, f"column '{op.columns[min(twice)][0]}' is listed twice")
         if isinstance(item, ast.ColumnPattern) and node.order:
             matched.sort(key=lambda i: op.columns[i][0], reverse=node.order == "desc")
         first.extend(i for i in matched if i not in first)
