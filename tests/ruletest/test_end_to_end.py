@@ -38,7 +38,7 @@ def test_query_error_points_into_the_rule_file(tmp_path):
     rule.write_text(rule.read_text().replace('| where EventName == "StopLogging"', '| where EventNam == "StopLogging"'))
     results = run_fixture(load_repository(root), root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml")
     error = results[0].error
-    assert results[0].status == "error" and error.code == "DET605"
+    assert results[0].status == "error" and error.code == "DET655"
     assert (error.location.line, error.location.column) == (16, 11)  # line 2 of the block scalar under `query: |` on line 14
     assert "EventNam" in error.message
 

@@ -66,13 +66,13 @@ def test_bad_yaml_is_one_located_message(tmp_path):
 
 def test_unknown_key_names_the_key_and_suggests(tmp_path):
     d = error(tmp_path, GOOD.replace("expect: {fires: false}", "expect: {fire: false}"))
-    assert (d.code, d.location.line) == ("DET600", 18)
+    assert (d.code, d.location.line) == ("DET650", 18)
     assert d.message == "unknown key 'fire' in expect" and d.hint == "did you mean 'fires'?"
 
 
 def test_unknown_column_names_column_and_table(tmp_path):
     d = error(tmp_path, GOOD.replace("{EventName: ConsoleLogin}", "{EventNam: ConsoleLogin}"))
-    assert d.code == "DET602" and d.location.line == 17
+    assert d.code == "DET652" and d.location.line == 17
     assert "record AWSCloudTrail[0], field 'EventNam'" in d.message
     assert "unknown column 'EventNam' of table AWSCloudTrail (did you mean EventName?)" in d.message
     assert "case 'quiet'" in d.message
@@ -80,14 +80,14 @@ def test_unknown_column_names_column_and_table(tmp_path):
 
 def test_unmappable_record_names_case_record_and_field(tmp_path):
     d = error(tmp_path, GOOD.replace("eventTime: -10m, ", ""))
-    assert d.code == "DET602" and d.location.line == 10
+    assert d.code == "DET652" and d.location.line == 10
     assert d.message == "case 'fires': record cloudtrail[0], field 'eventTime': required field 'eventTime' is missing"
     assert str(d.location).startswith(str(tmp_path / "X.tests.yaml") + ":10:")
 
 
 def test_bad_relative_time(tmp_path):
     d = error(tmp_path, GOOD.replace("now: 2026-01-15T12:00:00Z", "now: tomorrow"))
-    assert (d.code, d.location.line) == ("DET603", 7) and "not a time" in d.message
+    assert (d.code, d.location.line) == ("DET653", 7) and "not a time" in d.message
 
 
 def test_misspelled_records_key(tmp_path):

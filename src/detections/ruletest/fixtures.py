@@ -26,13 +26,13 @@ from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
 from detections.tables import TABLES
 
 # Diagnostic codes of rule tests (documented in docs/rule-tests.md).
-BAD_FIXTURE = "DET600"
-UNKNOWN_CONTENT = "DET601"
-UNMAPPABLE = "DET602"
-BAD_TIME = "DET603"
-UNUSED_INPUT = "DET604"
-QUERY_FAILED = "DET605"
-MIN_CASES = "DET606"
+BAD_FIXTURE = "DET650"
+UNKNOWN_CONTENT = "DET651"
+UNMAPPABLE = "DET652"
+BAD_TIME = "DET653"
+UNUSED_INPUT = "DET654"
+QUERY_FAILED = "DET655"
+MIN_CASES = "DET656"
 
 KeyPath = tuple[str | int, ...]
 MAX_RUNS = 1000  # a timeline replays the case's records once per run: keep a typo from running for hours
