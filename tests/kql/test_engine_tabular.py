@@ -322,3 +322,9 @@ def test_renames_and_reorders_never_make_two_columns_of_one_name(query):
     """Kusto.Language: "A column with the name 'A' is already declared"."""
     with pytest.raises(KqlSemanticError, match="'A'"):
         bind(query, SCHEMA)
+
+
+def test_operator_type_errors_point_at_the_operator():
+    with pytest.raises(KqlSemanticError) as err:
+        bind("T\n| extend x = B + 1", SCHEMA)
+    assert (err.value.line, err.value.column) == (2, 16)

@@ -177,8 +177,19 @@ class Compiler:
         except KeyError:
             raise self.binder.error(node, f"operator '{symbol}' is not supported", KqlUnsupportedError) from None
         if op is None:
-            raise self.binder.error(node, operators.mismatch_message(symbol, *types))
+            raise self.binder.error(self._operator_at(node), operators.mismatch_message(symbol, *types))
         return op
+
+    def _operator_at(self, node: Any) -> Any:
+        """Where a binary operator's own token is (Kusto points type errors at it, not at the left operand)."""
+        left, right = getattr(node, "left", None), getattr(node, "right", None)
+        if left is None or right is None:
+            return node
+        text = self.binder.text
+        start = left.span[1]
+        while start < right.span[0] and text[start].isspace():
+            start += 1
+        return ast.Name(text[start:right.span[0]].strip(), span=(start, right.span[0]))
 
     def _prepare(self, op: operators.Operation, constant_value: Any, node: Any) -> Callable[[Any], Any]:
         """Per-query work on a constant operand (compile a regex, lower-case a needle) done once; a
