@@ -107,6 +107,7 @@ def test_workbook_queries_are_bound_with_parameters_replaced(repo, fake):
     from detections.content.workbook_yaml import json_to_yaml
 
     notebook = {"version": "Notebook/1.0", "items": [
+        {"type": 9, "content": {"parameters": [{"name": "TimeRange", "type": 4, "value": {"durationMs": 86400000}}]}},
         {"type": 3, "content": {"query": "AWSCloudTrail\n| where TimeGenerated {TimeRange}\n| where @@\n| project X"}},
         {"type": 3, "content": {"query": "resources | project id", "queryType": 1}},
     ]}

@@ -8,14 +8,13 @@ warning says so. Each query is bound once per run and the result shared by all c
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
+from detections.content import workbook_queries
 from detections.content.model import AnalyticsRule, HuntingQuery, Location, Workbook
 from detections.diagnostics import Diagnostic, Severity
 from detections.validate.alerts import PLACEHOLDER
@@ -24,10 +23,6 @@ from detections.validate.querymap import query_location
 
 # Hunting queries use {{StartTimeISO}}/{{EndTimeISO}}, filled in by the hunting page.
 _HUNTING_TIMES = {"{{StartTimeISO}}": "2000-01-01T00:00:00Z", "{{EndTimeISO}}": "2000-01-02T00:00:00Z"}
-# Workbook parameters: time range forms become neutral KQL; any other {Parameter} becomes a null value.
-_WORKBOOK_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-_TIME_PARTS = {"start": "datetime(2000-01-01)", "end": "datetime(2000-01-02)", "grain": "1h"}
-_LOG_ANALYTICS_QUERY_TYPES = (None, 0)
 
 
 @cache
@@ -91,15 +86,6 @@ def _bind(text: str) -> Analysis:
     return Analysis(columns=frozenset(name for name, _type in columns))
 
 
-def _workbook_parameter(match: re.Match[str]) -> str:
-    part = match[2]
-    if part in _TIME_PARTS:
-        return _TIME_PARTS[part]
-    if part is None and match[1] == "TimeRange":
-        return "> ago(1d)"
-    return "dynamic(null)"
-
-
 def queries(item: Item) -> list[tuple[KeyPath, str]]:
     """(key path of the query string, query text ready to bind) for every query of an item."""
     if isinstance(item, AnalyticsRule):
@@ -109,18 +95,8 @@ def queries(item: Item) -> list[tuple[KeyPath, str]]:
         for placeholder, value in _HUNTING_TIMES.items():
             text = text.replace(placeholder, value)
         return [(("query",), text)]
-    found = []
-    for query in item.queries():
-        content = _node(item.template, query.item_path)
-        if content.get("queryType") in _LOG_ANALYTICS_QUERY_TYPES:
-            found.append((("template", *query.item_path, "query"), _WORKBOOK_PARAMETER.sub(_workbook_parameter, query.query)))
-    return found
-
-
-def _node(root: Any, path: KeyPath) -> Any:
-    for part in path:
-        root = root[part]
-    return root
+    # workbook: every Log Analytics query (items and dropdowns), declared {Parameters} filled with defaults
+    return [(("template", *path), text) for path, text in workbook_queries.bindable(item.template)]
 
 
 def analyse(ctx: Context, item: Item, key_path: KeyPath, text: str) -> Analysis:
