@@ -279,3 +279,55 @@ def test_unknown_names_are_semantic_errors(query):
 
     with pytest.raises(KqlSemanticError):
         bind(query)
+
+
+def test_avg_of_no_rows_is_nan():
+    """summarize defaults (doc example): avg of an empty input is NaN, not null or 0."""
+    import math
+
+    (value,) = rows("AWSVPCFlow | summarize avg(Bytes)")[0]
+    assert math.isnan(value)
+
+
+def test_in_is_an_or_of_equals_and_not_in_an_and_of_not_equals():
+    """"`in` behaves as an OR of `==`, and `!in` as an AND of `!=`": so null !in (...) is true."""
+    assert rows("print long(null) in (1, 2), long(null) !in (1, 2), 2 in (1, 2)") == [(False, True, True)]
+
+
+def test_bin_of_null_or_a_negative_size_is_null():
+    """bin: "Null values, a null bin size, or a negative bin size will result in null.\""""
+    assert rows("print bin(long(null), 5), bin(7, -1), bin(datetime(2024-01-01 10:30), -1h)") == [(None, None, None)]
+
+
+def test_group_keys_come_first_and_clashing_names_get_a_suffix():
+    """Oracle: `by` columns come first, then the aggregates; a clash gets 1 (TimeGenerated1); take_any(B) is B."""
+    names = [n for n, _ in bind("AWSCloudTrail | summarize take_any(EventName), arg_max(TimeGenerated, SourceIpAddress) "
+                                "by bin(TimeGenerated, 1h)")]
+    assert names == ["TimeGenerated", "EventName", "TimeGenerated1", "SourceIpAddress"]
+
+
+def test_array_index_by_an_expression_in_parentheses():
+    """dynamic: "When using arithmetic expressions, the expression inside the brackets must be wrapped in parentheses"."""
+    assert rows("print a = dynamic([10, 20, 30]) | project x = a[(1 + 1)], y = a[(-1)]") == [(30, 30)]
+
+
+def test_join_without_on_is_an_error():
+    """The language service reports "Missing join on condition clause"."""
+    from detections.kql import KqlError
+
+    with pytest.raises(KqlError):
+        bind("AWSCloudTrail | join (AWSCloudTrail)")
+
+
+def test_make_list_order_follows_the_input_only_when_it_is_sorted():
+    """make_list: "If the input to the summarize operator isn't sorted, the order ... is undefined" -> compare sorted."""
+    data = {"T": [{"x": 3}, {"x": 1}, {"x": 2}]}
+    assert sorted(first("T | summarize make_list(x)", data)) == [1, 2, 3]
+    assert first("T | sort by x asc | summarize make_list(x)", data) == [1, 2, 3]
+
+
+def test_mv_expand_to_typeof_converts_the_expanded_values():
+    """mv-expand: "The expanded column is dynamic unless `to typeof()` is used"."""
+    data = {"T": [{"D": ["1", "2"]}]}
+    result = run_query("T | mv-expand D to typeof(long)", data, schemas={"T": {"D": "dynamic"}})
+    assert result.types == ["long"] and result.rows == [(1,), (2,)]
