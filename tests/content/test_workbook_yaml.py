@@ -146,3 +146,10 @@ def test_cli_writes_whole_files_or_reports_the_path(tmp_path):
     target = tmp_path / "out" / "wb.yaml"
     assert CliRunner().invoke(main, ["workbook", "import", str(source), "-o", str(target)]).exit_code == 0
     assert sorted(p.name for p in target.parent.iterdir()) == ["wb.yaml"]  # no temporary left behind
+
+
+def test_cli_import_of_deeply_nested_json(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    result = CliRunner().invoke(main, ["workbook", "import", str(deep)])
+    assert result.exit_code == 1 and "deep.json:1:1: not valid JSON: nested too deeply to read" in result.output

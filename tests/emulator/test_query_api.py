@@ -88,3 +88,12 @@ def test_throttled_query_is_429_with_retry_after_which_azure_core_does_not_retry
     assert info.value.status_code == 429
     assert info.value.response.headers["x-ms-retry-after-ms"] == "50"
     assert logs.query_workspace(trail.workspace_id, "print x = 1", timespan=None).tables[0].rows[0][0] == 1
+
+
+def test_a_body_nested_too_deeply_is_a_400_not_a_crash(trail):
+    trail.anonymous_queries = True
+    url = f"{trail.url}/v1/workspaces/{trail.workspace_id}/query"
+    answer = requests.post(url, data="[" * 100_000, verify=str(trail.ca_file), timeout=5,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidRequestContent"
+    assert "nested too deeply" in answer.json()["error"]["message"]

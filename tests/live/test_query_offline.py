@@ -111,3 +111,9 @@ def test_binary_or_broken_input_files_are_one_located_line(cli, tmp_path, name, 
 def test_a_ca_file_that_is_not_there_is_a_usage_error(cli, tmp_path):
     result = cli("query", "print 1", "--workspace-id", "x", env={"REQUESTS_CA_BUNDLE": str(tmp_path / "nope.pem")})
     assert result.exit_code == 2 and "no readable CA file there" in result.output
+
+
+def test_deeply_nested_json_is_a_message_not_a_recursion_error(cli, tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    result = CliRunner().invoke(main, ["query", "print 1", "--table", f"Custom={tmp_path / 'deep.json'}"])
+    assert result.exit_code == 1 and "deep.json:1:1: invalid JSON: nested too deeply to read" in result.output

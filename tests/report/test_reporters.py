@@ -95,3 +95,15 @@ def test_sarif_accepts_codes_from_other_producers(tmp_path):
 def test_exit_code(tmp_path, severities, strict, code):
     diagnostics = [Diagnostic("DET1", "m", Location(tmp_path), severity) for severity in severities]
     assert report.exit_code(diagnostics, strict=strict) == code
+
+
+def test_human_shows_a_window_of_a_very_long_line(tmp_path):
+    path = tmp_path / "rules" / "Long.yaml"
+    path.parent.mkdir()
+    path.write_text("query: " + "x" * 5000 + "Y" + "z" * 5000 + "\n")
+    diagnostic = Diagnostic("DET700", "bad character", Location(path, 1, 5008))
+    lines = render("human", [diagnostic], tmp_path).splitlines()
+    source = next(line for line in lines if "Y" in line)
+    caret = lines[lines.index(source) + 1]
+    assert len(source) < 200 and source.split("| ", 1)[1].startswith("...") and source.endswith("...")
+    assert caret.index("^") == source.index("Y")

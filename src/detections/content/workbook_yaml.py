@@ -21,6 +21,7 @@ from typing import Any
 from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from detections.content import jsonio
 from detections.content.yamlio import CRLF_TAG, parse_yaml, yaml_instance
 
 NOTEBOOK_VERSION = "Notebook/1.0"
@@ -52,8 +53,8 @@ def find_notebook(data: Any) -> dict[str, Any]:
         serialized = data.get("serializedData")
         if isinstance(serialized, str):
             try:
-                return find_notebook(json.loads(serialized))
-            except json.JSONDecodeError:
+                return find_notebook(jsonio.loads(serialized))
+            except jsonio.JsonError:
                 raise WorkbookFormatError(
                     "serializedData is not plain JSON (an ARM expression?): export the workbook's JSON "
                     "from the workbook editor (Advanced Editor > Gallery Template) instead") from None
@@ -76,8 +77,8 @@ def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
                  description: str | None = None, version: str = "1.0.0") -> str:
     """Convert a workbook JSON export to our workbook YAML text; raises WorkbookFormatError."""
     try:
-        data = json.loads(json_text)
-    except json.JSONDecodeError as exc:
+        data = jsonio.loads(json_text)
+    except jsonio.JsonError as exc:
         raise WorkbookFormatError(f"not valid JSON: {exc.msg}", f":{exc.lineno}:{exc.colno}") from None
     notebook = find_notebook(data)
     if workbook_id is not None:

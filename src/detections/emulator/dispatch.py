@@ -6,7 +6,6 @@ exists before the resource provider sees the body; faults fire before handling, 
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from detections.content import jsonio
 from detections.emulator import routes
 from detections.emulator.arm import COLLECTIONS, ArmCollections
 from detections.emulator.context import RequestContext
@@ -142,7 +142,7 @@ def _json_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return jsonio.loads(raw)
+    except jsonio.JsonError as exc:
         raise bad_request(f"The request content was invalid and could not be deserialized: {exc}.",
                           code="InvalidRequestContent") from None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
+from detections.content import jsonio
 from detections.emulator import iso8601
 from detections.emulator.checks import Checker, json_object
 from detections.emulator.context import RequestContext
@@ -40,8 +40,8 @@ def validate(body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         data = props.get("serializedData")
         if isinstance(data, str) and data.strip():
             try:
-                document = json.loads(data)
-            except ValueError as exc:
+                document = jsonio.loads(data)
+            except jsonio.JsonError as exc:
                 sub.add("properties.serializedData", f"is not valid JSON ({exc})")
             else:
                 if not isinstance(document, dict):

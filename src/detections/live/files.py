@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from detections.content import jsonio
 from detections.live.errors import LiveUsageError
 from detections.mappers import MAPPERS, MapError
 from detections.mappers.rows import coerce_row
@@ -75,14 +75,14 @@ def read_records(path: Path) -> Any:
         for number, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
+                    records.append(jsonio.loads(line))
+                except jsonio.JsonError as exc:
                     raise DataFileError(f"{path}:{number}:{exc.colno}: invalid JSON: {exc.msg}") from None
         return records
     if suffix == ".json":
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
+            return jsonio.loads(text)
+        except jsonio.JsonError as exc:
             raise DataFileError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     return text
 

@@ -6,11 +6,11 @@ LookupEvents results (`{"CloudTrailEvent": "<json>"}`), as YAML or pasted JSON t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from detections.content import jsonio
 from detections.mappers.common import FieldPath, build_row, json_records, map_fields, require
 from detections.mappers.errors import MapError, RecordPath
 
@@ -70,8 +70,8 @@ def _unwrap(record: dict[str, Any], path: RecordPath) -> dict[str, Any]:
     if not isinstance(text, str):
         return record
     try:
-        event = json.loads(text)
-    except json.JSONDecodeError as exc:
+        event = jsonio.loads(text)
+    except jsonio.JsonError as exc:
         raise MapError(path, "CloudTrailEvent", f"JSON text does not parse: {exc.msg}") from None
     if not isinstance(event, dict):
         raise MapError(path, "CloudTrailEvent", "expected a JSON object")

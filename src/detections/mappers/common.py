@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from detections.content import jsonio
 from detections.mappers.errors import MapError, RecordPath
 from detections.mappers.rows import coerce_row, plain
 from detections.tables import TABLES
@@ -19,8 +19,8 @@ def json_records(value: Any, path: RecordPath, containers: tuple[str, ...]) -> I
     such as CloudTrail's `{"Records": [...]}` (the `containers` keys), nested in any mix."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
+            value = jsonio.loads(value)
+        except jsonio.JsonError as exc:
             raise MapError(path, None, f"JSON text does not parse: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
         yield from json_records(value, path, containers)
     elif isinstance(value, list):

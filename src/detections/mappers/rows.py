@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from detections.content import jsonio
 from detections.content.durations import parse_duration
 from detections.kql.types import KType
 from detections.mappers.errors import MapError, RecordPath
@@ -67,8 +68,8 @@ def _to_decimal(value: Any, now: datetime) -> Decimal:
 def _to_dynamic(value: Any, now: datetime) -> Any:
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
+            return jsonio.loads(value)
+        except jsonio.JsonError as exc:
             raise ValueError(f"text starting like JSON does not parse: {exc.msg} at char {exc.pos}") from None
     return plain(value)
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from detections.diagnostics import Diagnostic, Severity
 from detections.report.common import counts, display_path
 
+WIDTH = 120  # characters of the offending line shown around the column
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 
 
@@ -23,6 +24,17 @@ def _source_line(path: Path, line: int, cache: dict[Path, list[str] | None]) -> 
             cache[path] = None
     lines = cache[path]
     return lines[line - 1] if lines and 0 < line <= len(lines) else None
+
+
+def _window(line: str, column: int) -> tuple[str, int]:
+    """At most WIDTH characters of `line` around `column` (minified JSON, generated YAML), with `...`
+    where it is cut, and the caret's offset in what is shown."""
+    if len(line) <= WIDTH:
+        return line, column - 1
+    start = max(0, min(column - 1 - WIDTH // 2, len(line) - WIDTH))
+    head = "..." if start else ""
+    tail = "..." if start + WIDTH < len(line) else ""
+    return head + line[start:start + WIDTH] + tail, column - 1 - start + len(head)
 
 
 def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int | None = None,
@@ -43,11 +55,11 @@ def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int 
                                         d.message, (f"  [{d.code}]", "dim")))
             source = _source_line(path, d.location.line, cache)
             if source is not None:
+                shown_line, caret = _window(source.replace("\t", " "), d.location.column)
                 number = f"{d.location.line:>6} | "
-                console.print(Text.assemble((number, "dim"), source.replace("\t", " ")))
+                console.print(Text.assemble((number, "dim"), shown_line))
                 pad = " " * (len(number) - 2)
-                console.print(Text.assemble((f"{pad}| ", "dim"), " " * (d.location.column - 1),
-                                            ("^", STYLES[d.severity])))
+                console.print(Text.assemble((f"{pad}| ", "dim"), " " * caret, ("^", STYLES[d.severity])))
             if d.hint:
                 console.print(Text.assemble("           ", ("hint: ", "green"), d.hint))
         console.print()

@@ -20,6 +20,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from detections.content import jsonio
 from detections.content.model import AnalyticsRule
 from detections.ruletest.model import Alert, Entity, Rows
 
@@ -111,8 +112,13 @@ def _format(template: str | None, row: dict[str, Any], default: str) -> str:
 
 
 def _tactics(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = jsonio.loads(value)
+        except jsonio.JsonError:  # a column that only looks like a JSON list: no tactics, as Sentinel
+            value = []
+    elif isinstance(value, str):
+        value = value.split(",")
     items = value if isinstance(value, list) else []
     return tuple(TACTICS[t] for t in (str(i).strip().lower() for i in items) if t in TACTICS)
 

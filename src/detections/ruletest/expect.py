@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from detections.content import jsonio
 from detections.mappers.times import TimeFormatError, parse_time
 from detections.ruletest.alerts import text
 from detections.ruletest.model import Alert, Expectation, Outcome, Rows
@@ -41,8 +42,8 @@ def matches(expected: Any, actual: Any, now: datetime) -> bool:
     if isinstance(expected, dict):
         if isinstance(actual, str) and actual.strip().startswith("{"):
             try:
-                actual = json.loads(actual)
-            except json.JSONDecodeError:
+                actual = jsonio.loads(actual)
+            except jsonio.JsonError:
                 return False
         return isinstance(actual, dict) and all(k in actual and matches(v, actual[k], now) for k, v in expected.items())
     if isinstance(expected, list):

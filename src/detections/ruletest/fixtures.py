@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from detections.content import jsonio
 from detections.content.model import Location, SourceMap
 from detections.content.yamlio import parse_yaml_value, read_text, read_yaml
 from detections.diagnostics import ContentError, Diagnostic
@@ -241,8 +241,8 @@ def _rows_file(reader: _Reader, relative: str, where: KeyPath) -> Any:
             return list(csv.DictReader(io.StringIO(text, newline="")))
         if path.suffix.lower() == ".json":
             try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
+                return jsonio.loads(text)
+            except jsonio.JsonError as exc:
                 raise reader.fail(where, f"{relative}:{exc.lineno}:{exc.colno}: JSON does not parse: {exc.msg}") from None
         return parse_yaml_value(text, path)
     except ContentError as exc:
