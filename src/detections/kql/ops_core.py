@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from detections.kql.types import KType
@@ -160,20 +161,37 @@ class Compute(Op):
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
         parts = self.parts
-        if all(isinstance(p, int) for p in parts):
-            idx = list(parts)
-            return [tuple([r[i] for i in idx]) for r in rows]
-        fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in parts]
-        window = self.window
-        if window is None:
-            n_in = len(self.source.columns)
-            if len(fns) > n_in and parts[:n_in] == list(range(n_in)):  # plain extend: append columns
-                extra = fns[n_in:]
+        if all(isinstance(p, int) for p in parts):  # project of columns: one C-level pick per row
+            if not parts:
+                return [() for _ in rows]
+            pick = itemgetter(*parts)
+            return [pick(r) for r in rows] if len(parts) > 1 else [(pick(r),) for r in rows]
+        if self.window is not None:
+            return self._run_windowed(rows)
+        n_in = len(self.source.columns)
+        computed = [(k, p) for k, p in enumerate(parts) if not isinstance(p, int)]
+        if all(p == k for k, p in enumerate(parts) if isinstance(p, int)) and len(parts) >= n_in:
+            # extend: the input row with some columns replaced in place and new ones appended
+            if [k for k, _ in computed] == list(range(n_in, len(parts))):
+                extra = [p for _, p in computed]
                 if len(extra) == 1:
                     f = extra[0]
                     return [r + (f(r),) for r in rows]
                 return [r + tuple([f(r) for f in extra]) for r in rows]
-            return [tuple([f(r) for f in fns]) for r in rows]
+            padding = [None] * (len(parts) - n_in)
+            out = []
+            for r in rows:
+                cells = [*r, *padding]
+                for k, f in computed:
+                    cells[k] = f(r)
+                out.append(tuple(cells))
+            return out
+        fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in parts]
+        return [tuple([f(r) for f in fns]) for r in rows]
+
+    def _run_windowed(self, rows: list[Row]) -> list[Row]:
+        fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in self.parts]
+        window = self.window
         window.rows, window.state = rows, {}
         out = []
         for pos, r in enumerate(rows):
