@@ -294,3 +294,26 @@ def test_folder_and_missing_file_are_diagnostics(tmp_path):
     for path, message in ((tmp_path, "is a folder"), (tmp_path / "nope.yaml", "cannot read file")):
         with pytest.raises(ContentError, match=message):
             read_yaml(path)
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkeypatch):
+    """Running as root, chmod 000 cannot be tested for real; the walk and access checks are faked."""
+    import os
+
+    from detections.content import loader, yamlio
+
+    locked = tmp_path / "rules" / "AWSVPCFlow"
+    locked.mkdir(parents=True)
+    real_walk = os.walk
+
+    def walk(base, onerror=None):
+        onerror(PermissionError(13, "Permission denied", str(locked)))
+        yield from real_walk(base, onerror=onerror)
+
+    monkeypatch.setattr(loader.os, "walk", walk)
+    monkeypatch.setattr(yamlio.os, "access", lambda path, mode: Path(path) != locked)
+    problems: list = []
+    load_repository(tmp_path, problems)
+    [problem] = problems
+    assert problem.code == "DET103" and problem.location.path == locked
+    assert problem.message == "cannot list this folder: permission denied"

@@ -8,6 +8,7 @@ live in detections.validate and run on the models.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -216,13 +217,22 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+def walk_files(base: Path, wanted: Callable[[Path], bool]) -> list[Path]:
+    """Files under `base` that `wanted` accepts, sorted. A folder that cannot be listed is returned
+    as if it were a file, so loading it reports it (DET103) instead of its content silently missing."""
+    if not base.is_dir():
+        return []
+    found: list[Path] = []
+    for folder, _, names in os.walk(base, onerror=lambda error: found.append(Path(error.filename))):
+        found.extend(path for name in names if wanted(path := Path(folder) / name) and path.is_file())
+    return sorted(found)
+
+
 def content_files(root: Path) -> list[Path]:
     """Every content file under a repository root, in a stable order."""
     found: list[Path] = []
     for folder in CONTENT_FOLDERS:
-        base = root / folder
-        if base.is_dir():
-            found.extend(sorted(p for p in base.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()))
+        found.extend(walk_files(root / folder, lambda path: path.suffix in CONTENT_SUFFIXES))
     return found
 
 

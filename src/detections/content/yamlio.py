@@ -11,6 +11,7 @@ raised as a ContentError. ruamel is used only to write YAML (yaml_instance), whe
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -84,6 +85,9 @@ def read_text(path: Path, what: str = "file") -> str:
     """A UTF-8 text file (BOM allowed); ContentError naming the file when it is missing, a folder,
     unreadable, binary or not UTF-8, so no caller has to handle OSError or UnicodeDecodeError."""
     if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise _error(UNREADABLE, path, 1, 1, "cannot list this folder: permission denied",
+                         "check the folder's permissions: files in it were not checked")
         raise _error(UNREADABLE, path, 1, 1, f"is a folder, not a {what}", f"pass the {what} itself")
     try:
         raw = path.read_bytes()

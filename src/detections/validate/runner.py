@@ -13,6 +13,7 @@ from detections.content.loader import (
     content_files,
     find_root,
     load_files,
+    walk_files,
 )
 from detections.content.model import Location
 from detections.diagnostics import Diagnostic
@@ -30,8 +31,8 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
         if path.is_dir() and any((path / name).is_dir() for name in CONTENT_FOLDERS):  # a repository root
             found = content_files(path)
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file()
-                           and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents))
+            found = walk_files(path, lambda p: p.suffix in CONTENT_SUFFIXES
+                               and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents))
         elif path.exists():
             found = [path]
         else:
