@@ -328,3 +328,12 @@ def test_operator_type_errors_point_at_the_operator():
     with pytest.raises(KqlSemanticError) as err:
         bind("T\n| extend x = B + 1", SCHEMA)
     assert (err.value.line, err.value.column) == (2, 16)
+
+
+def test_check_does_not_repeat_a_broken_let_at_each_use():
+    from detections.kql import check
+
+    problems = check("let x = AWSCloudtrail | where EventName == 'a'; x | summarize count() by EventName | where count_ > 1")
+    assert [p.message.split(" (")[0] for p in problems] == ["unknown table 'AWSCloudtrail'"]
+    problems = check("let t = ago('x'); AWSCloudTrail | where TimeGenerated > t | project Nope")
+    assert len(problems) == 2 and "Nope" in problems[1].message

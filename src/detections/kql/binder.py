@@ -27,6 +27,7 @@ from detections.kql.ops_core import (
     Column,
     Op,
     Runtime,
+    Source,
     TableScan,
     Union,
     Window,
@@ -39,7 +40,8 @@ TABULAR = (ast.TableRef, ast.Datatable, ast.Print, ast.Range, ast.Union, ast.Ext
 
 @dataclass
 class Binding:
-    """A let-bound name: a scalar (CExpr), a table (Op) or a function (LetFunction + its env)."""
+    """A let-bound name: a scalar (CExpr), a table (Op) or a function (LetFunction + its env); in
+    check() mode a let that failed to bind is "poisoned" (its uses are not reported again)."""
 
     kind: str
     value: Any
@@ -142,7 +144,11 @@ class Binder:
     def bind_query(self, query: ast.Query) -> Plan:
         env = Env()
         for statement in query.statements:
+            before = len(self.errors)
             self._guard(lambda s=statement: self._statement(s, env))
+            if len(self.errors) > before and hasattr(statement, "name"):
+                # collect mode: the name stays known, so its uses do not repeat the same problem
+                env.names[statement.name] = Binding("poisoned", None)
         body = query.body
         if not self.is_tabular(body, env):
             raise self.error(body, "the query must end in a tabular expression (a table, print, datatable, ...)",
@@ -254,6 +260,8 @@ class Binder:
         if bound is not None:
             if bound.kind == "table":
                 return bound.value
+            if bound.kind == "poisoned":
+                return _Poisoned()
             if bound.kind == "function":
                 return self.call_tabular_function(bound, (), (), node, env)
             raise self.error(node, f"'{name}' is a scalar, not a table")
@@ -321,7 +329,13 @@ class Binder:
 
     def _pipe(self, node: ast.Pipe, env: Env) -> Op:
         op = self.tabular(node.source, env)
-        return self.operators(node.operators, op, env)
+        if not isinstance(op, _Poisoned):
+            return self.operators(node.operators, op, env)
+        outer, self.unresolved = self.unresolved, set()  # its columns are unknown: check the rest leniently
+        try:
+            return self.operators(node.operators, op, env)
+        finally:
+            self.unresolved = outer
 
     def operators(self, nodes: tuple, op: Op, env: Env) -> Op:
         for position, item in enumerate(nodes):
@@ -347,6 +361,13 @@ class Binder:
             raise self.error(node, "expected a constant number of rows")
         value = compiled.fn(())
         return int(value or 0)
+
+
+class _Poisoned(Source):
+    """The table of a let statement that failed to bind (check() mode): no known columns."""
+
+    def __init__(self) -> None:
+        super().__init__([], [], "let")
 
 
 class Deferred:

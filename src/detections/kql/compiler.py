@@ -132,6 +132,8 @@ class Compiler:
         if index is not None:
             return column_ref(index, scope.columns[index][1], node.name)
         bound = scope.env.lookup(node.name)
+        if bound is not None and bound.kind == "poisoned":
+            return constant(None, U, node.name)
         if bound is not None and bound.kind == "scalar":
             found: CExpr = bound.value
             return CExpr(found.fn, found.type, node.name, found.const, found.value, found.rowfree, None)
@@ -312,6 +314,8 @@ class Compiler:
         if special is not None:
             return special(self, node, scope)
         bound = scope.env.lookup(node.name)
+        if bound is not None and bound.kind == "poisoned":
+            return constant(None, U)
         if bound is not None and bound.kind == "function":
             return self.binder.inline_function(bound, node.args, node, scope)
         function = SCALARS.get(node.name)
