@@ -94,7 +94,7 @@ def test_unknown_rule_id(tmp_path):
     make_repo(tmp_path, FIXTURE.replace("rule: 5b0e7f3a", "rule: 0b0e7f3a"))
     code, out = run(tmp_path)
     flat = out.replace("\n", " ")
-    assert code == 1 and "no analytics rule or hunting query with id '0b0e7f3a" in flat
+    assert code == 1 and "no analytics rule, hunting query or workbook with id '0b0e7f3a" in flat
     assert "TrailStopped.yaml has id 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b: use it as `rule:`" in flat
 
 

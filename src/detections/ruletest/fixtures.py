@@ -39,11 +39,13 @@ MAX_RUNS = 1000  # a timeline replays the case's records once per run: keep a ty
 _FILE_HINT = "a fixture file is a mapping with `rule:` and `cases:` (see docs/fixtures.md)"
 
 # Allowed keys per level: key -> (accepted types, what to write).
-_TOP = {"rule": (str, "a rule or hunting query id"), "watchlists": (dict, "a mapping"),
+_TOP = {"rule": (str, "a rule, hunting query or workbook id"), "watchlists": (dict, "a mapping"),
         "externaldata": (dict, "a mapping"), "cases": (list, "a list of cases")}
 _CASE = {"name": (str, "text"), "now": ((str, int), "a time"), "records": (dict, "a mapping of format or table -> records"),
          "watchlists": (dict, "a mapping"), "externaldata": (dict, "a mapping"),
-         "timeline": (dict, "a mapping such as {runs: 4}"), "expect": (dict, "a mapping")}
+         "timeline": (dict, "a mapping such as {runs: 4}"), "expect": (dict, "a mapping"),
+         "query": (str, "the workbook query to run: its name, title or path such as items/3"),
+         "parameters": (dict, "a mapping of workbook parameter: value")}
 _EXPECT = {"fires": (bool, "true or false"), "alerts": (int, "a number"), "alert": (dict, "a mapping"),
            "entities": (list, "a list of {type: ..., <identifier>: ...}"), "details": (dict, "a mapping"),
            "rows": (list, "a list of row mappings"), "ordered": (bool, "true or false"),
@@ -131,6 +133,8 @@ def _case(reader: _Reader, raw: Any, where: KeyPath, watchlists: dict[str, Rows]
         watchlists={**watchlists, **_rows_by_name(reader, data.get("watchlists") or {}, (*where, "watchlists"))},
         externaldata={**external, **_rows_by_name(reader, data.get("externaldata") or {}, (*where, "externaldata"))},
         runs=runs,
+        query=data.get("query"),
+        parameters=dict(data.get("parameters") or {}),
     )
 
 

@@ -43,6 +43,8 @@ class Case:
     watchlists: dict[str, Rows] = field(default_factory=dict)
     externaldata: dict[str, Rows] = field(default_factory=dict)
     runs: int | None = None  # timeline mode: number of scheduled runs ending at `now`
+    query: str | None = None  # workbook fixtures: the workbook query the case runs (name, title or path)
+    parameters: dict[str, Any] = field(default_factory=dict)  # workbook fixtures: parameter name -> value
 
 
 @dataclass

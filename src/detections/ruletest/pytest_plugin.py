@@ -68,18 +68,15 @@ class RuleTestFile(pytest.File):
     def collect(self):  # type: ignore[override]
         from detections.diagnostics import ContentError
         from detections.ruletest.fixtures import load_fixture
-        from detections.ruletest.runner import fixture_errors, resolve
+        from detections.ruletest.runner import targets
 
         try:
             fixture = load_fixture(self.path)
-            content = resolve(_repository(self.config, self.root), fixture)
-            problems = fixture_errors(fixture, content)
+            pairs = targets(_repository(self.config, self.root), fixture)
         except ContentError as exc:
-            problems = exc.diagnostics
-        if problems:
-            yield BrokenFixture.from_parent(self, name="(fixture file)", problems="\n".join(map(str, problems)))
+            yield BrokenFixture.from_parent(self, name="(fixture file)", problems="\n".join(map(str, exc.diagnostics)))
             return
-        for case in fixture.cases:
+        for content, case in pairs:
             yield RuleTestCase.from_parent(self, name=case.name, content=content, fixture=fixture, case=case)
 
 

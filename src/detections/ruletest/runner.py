@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository
+from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository, Workbook
 from detections.diagnostics import ContentError, Diagnostic
 from detections.ruletest import FIXTURE_SUFFIX
 from detections.ruletest.expect import Mismatch, check
@@ -26,6 +26,7 @@ from detections.ruletest.fixtures import (
 )
 from detections.ruletest.model import Case, FixtureFile, Outcome
 from detections.ruletest.simulate import QueryFailed, simulate, unused_inputs
+from detections.ruletest.workbooks import WorkbookQuery, workbook_cases, workbook_policy
 
 Status = Literal["passed", "failed", "error"]
 Content = AnalyticsRule | HuntingQuery
@@ -55,32 +56,56 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def resolve(repository: Repository, fixture: FixtureFile) -> Content:
-    """The rule or hunting query a fixture tests: by id, or by path relative to the repository."""
+def resolve(repository: Repository, fixture: FixtureFile) -> Content | Workbook:
+    """The rule, hunting query or workbook a fixture tests: by id, or by path relative to the repository."""
+    testable = (*repository.rules, *repository.hunting, *repository.workbooks)
     item = repository.by_id(fixture.rule)
     if item is None:
         wanted = (repository.root / fixture.rule).resolve()
-        item = next((c for c in (*repository.rules, *repository.hunting) if Path(c.path).resolve() == wanted), None)
-    if not isinstance(item, AnalyticsRule | HuntingQuery):
+        item = next((c for c in testable if Path(c.path).resolve() == wanted), None)
+    if item is None:
         stem = fixture.path.name.removesuffix(FIXTURE_SUFFIX)
-        namesake = next((c for c in (*repository.rules, *repository.hunting) if Path(c.path).stem == stem), None)
+        namesake = next((c for c in testable if Path(c.path).stem == stem), None)
         hint = (f"{namesake.path} has id {namesake.id}: use it as `rule:`" if namesake else
-                "set `rule:` to the `id` of the rule or hunting query under test (or its path from the repository root)")
+                "set `rule:` to the `id` of the rule, hunting query or workbook under test (or its path from the "
+                "repository root)")
         raise ContentError([Diagnostic(
-            UNKNOWN_CONTENT, f"no analytics rule or hunting query with id {fixture.rule!r}",
+            UNKNOWN_CONTENT, f"no analytics rule, hunting query or workbook with id {fixture.rule!r}",
             fixture.source.locate("rule"), hint=hint,
         )])
     return item
 
 
+def targets(repository: Repository, fixture: FixtureFile) -> list[tuple[Content, Case]]:
+    """Each case with the query it runs: the rule or hunting query under test, or for a workbook the
+    query the case names with its parameter values. ContentError with every problem of the file."""
+    item = resolve(repository, fixture)
+    if isinstance(item, Workbook):
+        pairs, problems = workbook_cases(item, fixture)
+    else:
+        pairs = [(item, case) for case in fixture.cases]
+        problems = [
+            Diagnostic(BAD_FIXTURE, f"case {case.name!r}: `{key}` applies only to a workbook's cases",
+                       fixture.source.locate("cases", index, key), hint=f"remove `{key}:`")
+            for index, case in enumerate(fixture.cases)
+            for key, value in (("query", case.query), ("parameters", case.parameters)) if value
+        ]
+    problems += fixture_errors(fixture, pairs)
+    if problems:
+        raise ContentError(problems)
+    return pairs
+
+
 _ALERT_CHECKS = ("alerts", "alert", "entities", "details", "alerts_per_run")
 
 
-def fixture_errors(fixture: FixtureFile, content: Content) -> list[Diagnostic]:
+def fixture_errors(fixture: FixtureFile, pairs: list[tuple[Content, Case]]) -> list[Diagnostic]:
     """Problems only visible once the content is known: inputs the query never reads (such a case does
     not test what it claims) and alert expectations on a hunting query (which raises no alerts)."""
     errors = []
-    for index, case in enumerate(fixture.cases):
+    position = {id(case): index for index, case in enumerate(fixture.cases)}
+    for content, case in pairs:
+        index = position[id(case)]
         if isinstance(content, HuntingQuery):
             errors += [
                 Diagnostic(BAD_FIXTURE, f"case {case.name!r}: `{key}` does not apply to a hunting query (it raises no alerts)",
@@ -142,13 +167,10 @@ def run_fixture(repository: Repository, path: Path, keyword: str | None = None) 
     """Every (selected) case of one fixture file; a broken file is one error result."""
     try:
         fixture = load_fixture(path)
-        content = resolve(repository, fixture)
+        pairs = targets(repository, fixture)
     except ContentError as exc:
         return [_file_error(path, exc.diagnostics)]
-    problems = fixture_errors(fixture, content)
-    if problems:
-        return [_file_error(path, problems)]
-    return [run_case(content, fixture, case) for case in fixture.cases if selected(keyword, fixture, case)]
+    return [run_case(content, fixture, case) for content, case in pairs if selected(keyword, fixture, case)]
 
 
 def selected(keyword: str | None, fixture: FixtureFile, case: Case) -> bool:
@@ -171,22 +193,27 @@ def run_all(repository: Repository, paths: list[Path], keyword: str | None = Non
 
 def min_cases(repository: Repository, paths: list[Path], whole_library: bool) -> list[Diagnostic]:
     """The policy: every analytics rule has a case that fires and one that stays quiet, every hunting
-    query a case that returns rows. With `whole_library`, content without any fixture is reported too."""
+    query and every query of a workbook a case that returns rows. With `whole_library`, content
+    without any fixture is reported too."""
     firing: dict[str, bool] = {}
     quiet: dict[str, bool] = {}
     tested: set[str] = set()
+    workbook_fired: set[tuple[str, str]] = set()
     for path in paths:
         try:
             fixture = load_fixture(path)
-            content = resolve(repository, fixture)
+            pairs = targets(repository, fixture)
         except ContentError:
             continue  # reported by the run itself
-        tested.add(content.id.lower())
-        for case in fixture.cases:
+        for content, case in pairs:
+            key = content.id.lower()
+            tested.add(key)
             fires = case.expect.fires if case.expect.fires is not None else (
                 None if case.expect.alerts is None else case.expect.alerts > 0)
-            firing[content.id.lower()] = firing.get(content.id.lower(), False) or fires is True
-            quiet[content.id.lower()] = quiet.get(content.id.lower(), False) or fires is False
+            firing[key] = firing.get(key, False) or fires is True
+            quiet[key] = quiet.get(key, False) or fires is False
+            if isinstance(content, WorkbookQuery) and content.item is not None and fires is True:
+                workbook_fired.add((key, content.item.key))
     problems: list[Diagnostic] = []
     for item in (*repository.rules, *repository.hunting):
         key = item.id.lower()
@@ -203,4 +230,4 @@ def min_cases(repository: Repository, paths: list[Path], whole_library: bool) ->
                 MIN_CASES, f"{kind} {item.name!r} lacks {' and '.join(missing)}", Location(Path(item.path)),
                 hint=f"add the case(s) to fixtures/<folder>/{Path(item.path).stem}{FIXTURE_SUFFIX} (rule: {item.id})",
             ))
-    return problems
+    return problems + workbook_policy(repository, workbook_fired, tested, whole_library)
