@@ -51,3 +51,24 @@ def test_certificate_is_trusted_for_localhost_and_127_0_0_1_through_the_ca(emula
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as raw, \
             pytest.raises(ssl.SSLCertVerificationError):
         untrusting.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def test_a_request_with_a_broken_content_length_gets_a_400(emulator):
+    context = ssl.create_default_context(cafile=str(emulator.ca_file))
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        tls.sendall(b"POST /v1/workspaces/x/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: lots\r\n\r\n{}")
+        answer = b"".join(iter(lambda: tls.recv(65536), b"")).decode()  # the server closes the connection
+    assert answer.startswith("HTTP/1.0 400") or answer.startswith("HTTP/1.1 400")
+    assert "Invalid Content-Length 'lots'" in answer
+
+
+def test_an_internal_failure_is_a_500_answer(emulator, monkeypatch):
+    import requests
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(emulator._dispatcher, "_route", broken)
+    answer = requests.post(f"{emulator.url}/v1/workspaces/x/query", json={}, verify=str(emulator.ca_file), timeout=5)
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "InternalServerError"

@@ -39,6 +39,11 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool, only_data
             emulator.start()
         except OSError as exc:
             raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    stop = threading.Event()
+    # SIGTERM (kill, CI job end) stops as cleanly as Ctrl-C; a background job started with `&` ignores
+    # SIGINT, so SIGTERM is how scripts stop it. Installed before the banner: a script may send it as
+    # soon as it has read the endpoint.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         click.echo(f"Workspace emulator listening on {emulator.url}")
         click.echo(f"CA certificate: {emulator.ca_file}")
@@ -49,10 +54,6 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool, only_data
             click.echo(f"export {key}={shlex.quote(value)}")
         click.echo("\nPress Ctrl-C to stop.")
         sys.stdout.flush()
-        stop = threading.Event()
-        # SIGTERM (kill, CI job end) stops as cleanly as Ctrl-C; a background job started with `&`
-        # ignores SIGINT, so SIGTERM is how scripts stop it.
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while not stop.wait(0.5):
             pass
         click.echo("stopped")

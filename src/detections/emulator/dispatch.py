@@ -61,6 +61,9 @@ class Dispatcher:
             answer: Answer = (status, body, {})
         except ApiError as error:
             answer = (error.status, error.body, error.headers)
+        except Exception as error:  # a bug of ours: the client gets the service's 500 shape, not a hang-up
+            failure = ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}: {error}")
+            answer = (failure.status, failure.body, failure.headers)
         with self._records_lock:
             self.records.append(RequestRecord(method, route_name, name, answer[0], path))
         return answer

@@ -25,6 +25,7 @@ from detections.emulator.arm import COLLECTIONS, ArmCollections
 from detections.emulator.context import RequestContext
 from detections.emulator.credential import CREDENTIAL_ENV, EmulatorCredential
 from detections.emulator.dispatch import Dispatcher, RequestRecord
+from detections.emulator.errors import bad_request
 from detections.emulator.faults import Faults
 from detections.emulator.logs import LogsApi
 from detections.emulator.querycheck import make_query_check
@@ -56,10 +57,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, body, extra = self.server.dispatcher.handle(method, url.path, query, headers, raw)
+        length = headers.get("content-length", "0").strip() or "0"
+        if length.isdigit():
+            raw = self.rfile.read(int(length)) if int(length) else b""
+            status, body, extra = self.server.dispatcher.handle(method, url.path, query, headers, raw)
+        else:  # answered as the service does, and the connection is closed (the body's end is unknown)
+            error = bad_request(f"Invalid Content-Length {length!r}.")
+            status, body, extra = error.status, error.body, error.headers
+            self.close_connection = True
         payload = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         for name, value in extra.items():
