@@ -109,3 +109,10 @@ def test_pivot_groups_by_the_columns_the_aggregation_does_not_read():
     assert bind(declared, {"T": {"State": "string", "Kind": "string", "Deaths": "long"}})[1] == ("AR", "long")
     with pytest.raises(KqlError, match="declared output schema"):
         run_query("T | evaluate pivot(State, sum(Deaths)) : (Kind:string, TX:long)", {"T": rows})
+
+
+def test_pivot_groups_by_dynamic_columns_too():
+    rows = [{"K": "a", "D": {"x": 1}}, {"K": "b", "D": {"x": 1}}, {"K": "a", "D": [2]}]
+    result = run_query("T | evaluate pivot(K)", {"T": rows})
+    assert result.columns == ["D", "a", "b"]
+    assert sorted(map(repr, result.rows)) == sorted(map(repr, [({"x": 1}, 1, 1), ([2], 1, 0)]))

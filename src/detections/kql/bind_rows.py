@@ -11,7 +11,7 @@ from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, translate
 from detections.kql.loading import converter
-from detections.kql.ops_core import Column, Op, Row, Runtime, Source
+from detections.kql.ops_core import Column, Op, Row, Runtime, Source, hashable
 from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
 from detections.kql.types import KType
 from detections.kql.values import runtime_type
@@ -266,15 +266,19 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
         rows = op.run(rt)
         names: dict[str, None] = {}
         cells: dict[tuple, dict[str, list[Row]]] = {}
+        keys: dict[tuple, tuple] = {}  # hashable form (dynamic values as JSON text) -> the values
         for r in rows:
             name = to_string(pivot.fn(r))
             names[name] = None
             key = tuple(g.fn(r) for g in groups)
-            cells.setdefault(key, {}).setdefault(name, []).append(r)
+            hashed = tuple(hashable(v) for v in key)
+            keys.setdefault(hashed, key)
+            cells.setdefault(hashed, {}).setdefault(name, []).append(r)
         value_names = sorted(names)
         empty = _evaluate(aggregate, [])  # an absent cell holds the aggregate of no rows (count -> 0)
-        out = [key + tuple(_evaluate(aggregate, by_value[n]) if n in by_value else empty for n in value_names)
-               for key, by_value in cells.items()]
+        out = [keys[hashed] + tuple(_evaluate(aggregate, by_value[n]) if n in by_value else empty
+                                    for n in value_names)
+               for hashed, by_value in cells.items()]
         columns = group_columns + [(n, result_type) for n in value_names]
         if declared is None:
             return columns, out
