@@ -1,5 +1,6 @@
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -115,3 +116,25 @@ def test_alert_expectations_on_a_hunting_query_are_an_error(tmp_path):
     code, out = run(root)
     assert code == 1
     assert "`alerts` does not apply to a hunting query (it raises no alerts)" in out.replace("\n", " ")
+
+
+def test_a_fixture_folder_that_cannot_be_listed_is_an_error(tmp_path, monkeypatch):
+    """Running as root, chmod 000 cannot be tested for real; the walk and access checks are faked."""
+    import os
+
+    from detections.content import loader, yamlio
+
+    root = make_repo(tmp_path)
+    locked = root / "fixtures" / "Locked"
+    locked.mkdir()
+    real_walk = os.walk
+
+    def walk(base, onerror=None):
+        if Path(base) == root / "fixtures":
+            onerror(PermissionError(13, "Permission denied", str(locked)))
+        yield from real_walk(base, onerror=onerror)
+
+    monkeypatch.setattr(loader.os, "walk", walk)
+    monkeypatch.setattr(yamlio.os, "access", lambda path, mode: Path(path) != locked)
+    code, out = run(root)
+    assert code == 1 and "cannot list this folder: permission denied" in out.replace("\n", " ")

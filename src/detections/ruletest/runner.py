@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from detections.content.loader import walk_files
 from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository, Workbook
 from detections.diagnostics import ContentError, Diagnostic
 from detections.ruletest import FIXTURE_SUFFIX
@@ -50,7 +51,7 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob(f"*{FIXTURE_SUFFIX}") if p.is_file())
+            found.update(walk_files(path, lambda p: p.name.endswith(FIXTURE_SUFFIX)))
         elif path.is_file():
             found.add(path)
     return sorted(found)
