@@ -116,3 +116,9 @@ def test_pivot_groups_by_dynamic_columns_too():
     result = run_query("T | evaluate pivot(K)", {"T": rows})
     assert result.columns == ["D", "a", "b"]
     assert sorted(map(repr, result.rows)) == sorted(map(repr, [({"x": 1}, 1, 1), ([2], 1, 0)]))
+
+
+def test_top_nested_of_a_dynamic_value():
+    rows = [{"D": {"a": 1}}, {"D": {"a": 1}}, {"D": [1]}]
+    result = run_query("T | top-nested 1 of D by count()", {"T": rows})
+    assert result.rows == [({"a": 1}, 2)]

@@ -8,7 +8,8 @@ from operator import itemgetter
 from typing import Any
 
 from detections.kql.errors import KqlUnsupportedError
-from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, null_of
+from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, hashable, null_of
+from detections.kql.values import sort_key
 
 
 @dataclass(frozen=True)
@@ -229,11 +230,15 @@ class TopNested(Op):
             return [()]
         level = self.levels[depth]
         groups: dict[Any, list[Row]] = {}
+        values: dict[Any, Any] = {}  # hashable form (dynamic values as JSON text) -> the value
         for r in rows:
-            groups.setdefault(level.of(r), []).append(r)
-        scored = [(key, members, _evaluate(level.aggregate, members)) for key, members in groups.items()]
+            value = level.of(r)
+            hashed = hashable(value)
+            values.setdefault(hashed, value)
+            groups.setdefault(hashed, []).append(r)
+        scored = [(values[key], members, _evaluate(level.aggregate, members)) for key, members in groups.items()]
         present = [s for s in scored if s[2] is not None]
-        present.sort(key=lambda s: s[2], reverse=level.descending)
+        present.sort(key=lambda s: sort_key(s[2]), reverse=level.descending)
         ranked = present + [s for s in scored if s[2] is None]
         kept = ranked if level.count is None else ranked[: level.count]
         rest = [] if level.count is None else ranked[level.count:]
