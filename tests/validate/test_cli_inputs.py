@@ -9,32 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from detections.cli import main
-
-RULE = """\
-id: 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b
-name: CloudTrail logging stopped
-description: Someone stopped a trail.
-severity: Medium
-requiredDataConnectors:
-  - connectorId: AWS
-    dataTypes: [AWSCloudTrail]
-queryFrequency: 1h
-queryPeriod: 1h
-triggerOperator: gt
-triggerThreshold: 0
-tactics: [DefenseEvasion]
-relevantTechniques: [T1562]
-query: |
-  AWSCloudTrail
-  | where EventName == "StopLogging"
-entityMappings:
-  - entityType: IP
-    fieldMappings:
-      - identifier: Address
-        columnName: SourceIpAddress
-version: 1.0.0
-kind: Scheduled
-"""
+from ruletest.repo import make_repo
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -46,10 +21,7 @@ def run(*args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / "rules" / "AWSCloudTrail").mkdir(parents=True)
-    (root / "rules" / "AWSCloudTrail" / "Stopped.yaml").write_text(RULE)
-    return root
+    return make_repo(tmp_path / "repo")
 
 
 @pytest.fixture
@@ -102,10 +74,5 @@ def test_package_into_an_unwritable_place_is_one_message(repo: Path, not_a_folde
 
 
 def test_junit_to_an_unwritable_path_is_a_usage_error(repo: Path, not_a_folder: Path) -> None:
-    fixtures = repo / "fixtures" / "AWSCloudTrail"
-    fixtures.mkdir(parents=True)
-    (fixtures / "Stopped.tests.yaml").write_text(
-        "rule: 5b0e7f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b\ncases:\n  - name: quiet\n    records: {}\n"
-        "    expect: {fires: false}\n")
     code, out = run("test", "--root", str(repo), "--junit", str(not_a_folder))
     assert code == 2 and f"cannot write {not_a_folder}" in out
