@@ -76,3 +76,10 @@ def test_package_into_an_unwritable_place_is_one_message(repo: Path, not_a_folde
 def test_junit_to_an_unwritable_path_is_a_usage_error(repo: Path, not_a_folder: Path) -> None:
     code, out = run("test", "--root", str(repo), "--junit", str(not_a_folder))
     assert code == 2 and f"cannot write {not_a_folder}" in out
+
+
+def test_validating_the_fixtures_folder_does_not_read_rule_tests_as_content(repo: Path) -> None:
+    (repo / "fixtures" / "hunting" / "AWSCloudTrail").mkdir(parents=True)
+    (repo / "fixtures" / "hunting" / "AWSCloudTrail" / "X.tests.yaml").write_text("rule: x\ncases: []\n")
+    code, out = run("validate", str(repo / "fixtures"))
+    assert code == 1 and "no content files" in out and "X.tests.yaml" not in out

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detections.content.loader import (
-    CONTENT_FOLDERS,
     CONTENT_SUFFIXES,
     FOLDER_LOADERS,
     content_files,
@@ -17,6 +16,7 @@ from detections.content.loader import (
 )
 from detections.content.model import Location
 from detections.diagnostics import Diagnostic
+from detections.ruletest import FIXTURE_SUFFIX
 from detections.validate.base import Context, RepositoryCheck
 from detections.validate.registry import CHECKS
 
@@ -28,10 +28,10 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     so a typo never passes as "0 errors"."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir() and any((path / name).is_dir() for name in CONTENT_FOLDERS):  # a repository root
+        if path.is_dir() and find_root(path) == path.resolve():  # a repository root: its content folders only
             found = content_files(path)
-        elif path.is_dir():
-            found = walk_files(path, lambda p: p.suffix in CONTENT_SUFFIXES
+        elif path.is_dir():  # rule-test files (fixtures/hunting/...) are not content, whatever their folder
+            found = walk_files(path, lambda p: p.suffix in CONTENT_SUFFIXES and not p.name.endswith(FIXTURE_SUFFIX)
                                and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents))
         elif path.exists():
             found = [path]
