@@ -1,7 +1,7 @@
 """pytest plugin (entry point `detections`): every case of a `*.tests.yaml` rule test file is a test item.
 
-Files are collected when they lie under the `fixtures/` folder of a content repository (beside `rules/`
-or `hunting/`) that pytest walks (e.g. `pytest fixtures` or `testpaths = ["tests", "fixtures"]`), or
+Files are collected when they lie under the `fixtures/` folder of a content repository (beside `rules/`,
+`hunting/` or `workbooks/`) that pytest walks (e.g. `pytest fixtures` or `testpaths = ["tests", "fixtures"]`), or
 anywhere with `--detections-fixtures` / the ini option `detections_fixtures = true`. The content root is
 the folder holding that `fixtures/` folder (else pytest's rootdir); it is loaded once per session. This
 module imports nothing heavy at start-up, since pytest loads it in every run.
@@ -26,11 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _content_root(path: Path, config: pytest.Config) -> tuple[Path, bool]:
-    """(content root, whether the file is under the fixtures/ folder of a content repository, i.e.
-    one beside rules/ or hunting/; test data that merely sits in some fixtures/ folder is not)."""
-    for parent in path.parents:
-        if parent.name == "fixtures" and ((parent.parent / "rules").is_dir() or (parent.parent / "hunting").is_dir()):
-            return parent.parent, True
+    """(content root, whether the file is under the fixtures/ folder of a content repository, as
+    every command finds it; test data that merely sits in some fixtures/ folder is not)."""
+    from detections.content.loader import find_root  # only once a *.tests.yaml file is met
+
+    root = find_root(path.parent)
+    if root is not None and root / "fixtures" in path.parents:
+        return root, True
     return config.rootpath, False
 
 
