@@ -14,6 +14,7 @@ from rich.text import Text
 
 from detections.cli.options import ROOT_OPTION, load_content, resolve_root
 from detections.live.errors import LiveError, LiveUsageError, fail_cleanly
+from detections.live.output import FORMATS
 
 WORKSPACE_OPTION = click.option(
     "--workspace-id", envvar="AZURE_WORKSPACE_ID",
@@ -47,7 +48,7 @@ def _query_text(query: str) -> str:
 @click.option("--timespan", default=None,
               help="Time range on TimeGenerated: 1h, 1d, PT6H or START/END [default: 1d live, all rows offline].")
 @click.option("--now", "now_text", metavar="TIME", help="Offline only: the time now() and ago() use (ISO 8601).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=FORMATS[0], show_default=True)
 def query(query: str, workspace_id: str | None, tables: tuple[str, ...], timespan: str | None,
           now_text: str | None, fmt: str) -> None:
     """Run QUERY (KQL; `-` reads stdin, `@file.kql` a file) on a workspace or on local files."""

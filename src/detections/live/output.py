@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,8 +16,6 @@ from rich.text import Text
 
 from detections.emulator.iso8601 import format_datetime
 from detections.live.local import LocalResult
-
-FORMATS = ("table", "json", "csv")
 
 
 def cell(value: Any) -> Any:
@@ -44,20 +43,33 @@ def records(result: LocalResult) -> list[dict[str, Any]]:
     return [{n: cell(v) for n, v in zip(names, row, strict=True)} for row in result.rows]
 
 
+def _json(result: LocalResult, console: Console) -> None:
+    sys.stdout.write(json.dumps(records(result), indent=2, default=str) + "\n")
+
+
+def _csv(result: LocalResult, console: Console) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([name for name, _ in result.columns])
+    writer.writerows([_text(v) for v in row] for row in result.rows)
+
+
+def _table(result: LocalResult, console: Console) -> None:
+    table = Table(show_lines=False, header_style="bold")
+    for name, ktype in result.columns:
+        table.add_column(Text(f"{name}\n{ktype}"), overflow="fold")
+    for row in result.rows:
+        table.add_row(*(Text(_text(v)) for v in row))  # values are data, never markup
+    console.print(table)
+    console.print(f"{len(result.rows)} row(s)", style="dim")
+
+
+# --format value -> renderer; the first is the default
+RENDERERS: dict[str, Callable[[LocalResult, Console], None]] = {"table": _table, "json": _json, "csv": _csv}
+FORMATS = tuple(RENDERERS)
+
+
 def render(result: LocalResult, fmt: str, console: Console) -> None:
-    if fmt == "json":
-        sys.stdout.write(json.dumps(records(result), indent=2, default=str) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow([name for name, _ in result.columns])
-        writer.writerows([_text(v) for v in row] for row in result.rows)
-    else:
-        table = Table(show_lines=False, header_style="bold")
-        for name, ktype in result.columns:
-            table.add_column(Text(f"{name}\n{ktype}"), overflow="fold")
-        for row in result.rows:
-            table.add_row(*(Text(_text(v)) for v in row))  # values are data, never markup
-        console.print(table)
-        console.print(f"{len(result.rows)} row(s)", style="dim")
+    """Print the result in `fmt` (a key of RENDERERS), then its warnings on standard error."""
+    RENDERERS[fmt](result, console)
     for warning in result.warnings:
         Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
