@@ -8,14 +8,16 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from detections.emulator.iso8601 import format_datetime
-from detections.live.local import LocalResult
+
+if TYPE_CHECKING:  # the CLI reads FORMATS at start-up; the engine's types are not needed for that
+    from detections.live.local import LocalResult
 
 
 def cell(value: Any) -> Any:
