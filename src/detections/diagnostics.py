@@ -6,12 +6,12 @@ Reporters (human, JSON, SARIF) render lists of these; nothing else in the toolki
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from detections.content.model import Location
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     NOTE = "note"
