@@ -127,3 +127,23 @@ def test_user_data_leaf_elements_are_fields():
     assert row["SubjectUserSid"] == "S-1-5-21-1-2-3-500" and row["SubjectLogonId"] == "0x8d2e41"
     assert row["SubjectAccount"] == row["Account"] == "CORP\\Administrator"
     assert '<Data Name="SubjectUserName">Administrator</Data>' in row["EventData"]
+
+
+def test_mapping_form_event_fields_without_a_column_go_to_event_data():
+    # 4698 (scheduled task created) carries TaskName and TaskContent: SecurityEvent has no such columns,
+    # so Sentinel keeps them only in the EventData XML; the mapping form takes them under `EventData:`.
+    [row] = rows([{"EventID": 4698, "TimeCreated": "-5m", "Computer": "web01", "SubjectUserName": "alice",
+                   "EventData": {"TaskName": "\\Updater", "TaskContent": "<Task><Exec>a & b</Exec></Task>",
+                                 "SubjectDomainName": "CORP"}}])
+    assert row["SubjectAccount"] == "CORP\\alice" and row["SubjectDomainName"] == "CORP"
+    assert "TaskName" not in row
+    assert '<Data Name="TaskName">\\Updater</Data>' in row["EventData"]
+    assert '<Data Name="TaskContent">&lt;Task&gt;&lt;Exec&gt;a &amp; b&lt;/Exec&gt;&lt;/Task&gt;</Data>' in row["EventData"]
+
+
+def test_mapping_form_unknown_top_level_field_points_to_event_data():
+    with pytest.raises(MapError, match="goes under `EventData:`") as caught:
+        rows([{"EventID": 4698, "TimeCreated": "-5m", "TaskName": "\\Updater"}])
+    assert caught.value.field == "TaskName"
+    with pytest.raises(MapError, match="an EventData field is a name"):
+        rows([{"EventID": 4698, "TimeCreated": "-5m", "EventData": {"Task Name": "x"}}])

@@ -2,7 +2,8 @@
 
 Input: the event XML as Event Viewer, `wevtutil qe /f:xml` or `Get-WinEvent ... .ToXml()` gives it
 (one or more `<Event>` elements, optionally inside `<Events>`), or a mapping of the event's fields
-(`EventID`, `Computer`, `TimeCreated` and the `EventData` names such as `TargetUserName`).
+(`EventID`, `Computer`, `TimeCreated` and the `EventData` names such as `TargetUserName`; fields with
+no SecurityEvent column, such as TaskName, under an `EventData:` mapping).
 Every `<Data Name=...>` whose name is a SecurityEvent column fills that column; all of them stay in
 the `EventData` column as XML (rules read it with `parse_xml(EventData)`).
 """
@@ -154,11 +155,27 @@ def _mapping_fields(record: dict[str, Any], path: RecordPath) -> tuple[dict[str,
     for key, value in record.items():
         if key in SYSTEM_FIELDS:
             system[key] = value
+        elif key == "EventData" and isinstance(value, dict):
+            data.update(_event_fields(value, path))
         elif key in _COLUMNS:
             data[key] = "" if value is None else str(value)
         else:
-            raise MapError(path, key, f"unknown field {key!r}: not a System field ({', '.join(SYSTEM_FIELDS)}) nor a SecurityEvent column")
+            raise MapError(path, key, f"unknown field {key!r}: not a System field ({', '.join(SYSTEM_FIELDS)}) nor a "
+                                      f"SecurityEvent column; an event field without a column (TaskName, TaskContent...) "
+                                      f"goes under `EventData:` ({{EventData: {{{key}: ...}}}})")
     return system, data
+
+
+def _event_fields(fields: dict[str, Any], path: RecordPath) -> dict[str, str]:
+    """`EventData: {Name: value}` of the mapping form: every event field, also those SecurityEvent has
+    no column for; as the connector does, all go into the EventData XML and the ones that are columns
+    fill their column too."""
+    out: dict[str, str] = {}
+    for name, value in fields.items():
+        if not re.fullmatch(r"[A-Za-z_][\w.-]*", str(name)) or isinstance(value, dict | list):
+            raise MapError(path, f"EventData.{name}", "an EventData field is a name (letters, digits, _) with a text value")
+        out[str(name)] = "" if value is None else str(value)
+    return out
 
 
 def _account(data: dict[str, str], prefix: str) -> str:
