@@ -50,3 +50,10 @@ def test_outside_git_is_reported(repo, monkeypatch):
     repo.rule()
     [diagnostic] = [d for d in repo.validate(base="main") if d.code == "DET202"]
     assert "cannot compare" in diagnostic.message
+
+
+@pytest.mark.parametrize("ref", ["--output=/tmp/x", "main\nHEAD:rules/x.yaml"])
+def test_a_ref_git_would_read_as_an_option_or_a_second_request_is_refused(committed, ref):
+    repo, _ = committed
+    [diagnostic] = [d for d in repo.validate(base=ref) if d.code == "DET202"]
+    assert "is not a git ref" in diagnostic.message

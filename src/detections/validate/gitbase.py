@@ -26,8 +26,11 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 def ids_at(ref: str, root: Path, paths: list[Path]) -> dict[Path, str | None]:
     """The top-level `id:` of each file at `ref` (None when the file did not exist there or has no id)."""
+    if not ref or ref.startswith("-") or any(ch.isspace() or not ch.isprintable() for ch in ref):
+        # an option-like or multi-line ref would be read by git as an option or break the batch protocol
+        raise GitError(f"{ref!r} is not a git ref")
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
-    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     names = [Path(p).resolve().relative_to(top.resolve()).as_posix() for p in paths]
     request = "".join(f"{ref}:{name}\n" for name in names).encode()
     output = _git(root, "cat-file", "--batch", stdin=request)
