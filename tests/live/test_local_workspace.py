@@ -50,3 +50,19 @@ def test_without_builtin_tables_only_loaded_tables_exist():
     assert (info.value.line, info.value.column) == (2, 9)
     assert "'AWSGuardDuty': this workspace has no such table" in info.value.message
     assert LocalWorkspace().run("AWSGuardDuty | count").rows == [[0]]  # by default every built-in table exists
+
+
+def test_typed_rows_are_not_converted_again():
+    """Rows from files.load_table and the mappers are typed once; add_rows(typed=True) keeps them as given."""
+    from datetime import UTC, datetime
+
+    from detections.live.local import LocalWorkspace
+    from detections.mappers.rows import coerce_row
+    from detections.tables import TABLES
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    row = coerce_row("AWSVPCFlow", TABLES["AWSVPCFlow"], {"DstPort": "22", "TimeGenerated": now}, now)
+    workspace = LocalWorkspace()
+    workspace.add_rows("AWSVPCFlow", [row], typed=True)
+    assert workspace.tables["AWSVPCFlow"] == [row] and workspace.tables["AWSVPCFlow"][0] is not row
+    assert workspace.run("AWSVPCFlow | project DstPort").rows == [[22]]

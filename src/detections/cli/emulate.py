@@ -32,9 +32,9 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool, only_data
     from detections.live.files import load_folder
 
     with fail_cleanly():
-        tables = load_folder(data_dir) if data_dir else {}
-        emulator = Emulator(port=port, tables=tables, anonymous_queries=anonymous_queries,
-                            builtin_tables=not only_data_tables)
+        emulator = Emulator(port=port, anonymous_queries=anonymous_queries, builtin_tables=not only_data_tables)
+        for table, rows in (load_folder(data_dir) if data_dir else {}).items():
+            emulator.data.add_rows(table, rows, typed=True)  # load_folder's rows are typed already
         try:
             emulator.start()
         except OSError as exc:

@@ -27,7 +27,7 @@ def open_workspace(workspace_id: str | None, tables: Sequence[str]) -> Workspace
         local = LocalWorkspace()
         for option in tables:
             table, rows = load_table(*parse_table_option(option))
-            local.add_rows(table, rows)
+            local.add_rows(table, rows, typed=True)
         return local
     if not workspace_id:
         raise LiveUsageError("no workspace: give --workspace-id (or set AZURE_WORKSPACE_ID), or query local files "
