@@ -54,9 +54,6 @@ def test_without_builtin_tables_only_loaded_tables_exist():
 
 def test_typed_rows_are_not_converted_again():
     """Rows from files.load_table and the mappers are typed once; add_rows(typed=True) keeps them as given."""
-    from datetime import UTC, datetime
-
-    from detections.live.local import LocalWorkspace
     from detections.mappers.rows import coerce_row
     from detections.tables import TABLES
 
