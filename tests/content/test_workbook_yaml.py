@@ -127,7 +127,7 @@ def test_cli_export_of_invalid_yaml_is_a_diagnostic(tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     (b'{"version": "Notebook/1.0",\n "items": [}', "bad.json:2:12: not valid JSON"),
-    (b'{"version": "Notebook/1.0", "items": ["\xe9"]}', "bad.json:1:40 error   not a UTF-8 text file (byte 0xe9)"),
+    (b'{"version": "Notebook/1.0", "items": ["\xe9"]}', "bad.json:1:40: error: not a UTF-8 text file (byte 0xe9)"),
 ])
 def test_cli_import_of_broken_json_names_file_line_and_column(tmp_path, content, message):
     bad = tmp_path / "bad.json"

@@ -124,5 +124,5 @@ def test_package_command_reports_bad_content_without_a_traceback(workspace: Work
     (workspace.root / "rules/AWSCloudTrail/Broken.yaml").write_text("id: [unclosed\n")
     result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"))
     assert result.exit_code == 1
-    assert "Broken.yaml:2:1 error" in result.output and "Traceback" not in result.output
+    assert "Broken.yaml:2:1: error: YAML syntax error" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "dist").exists()

@@ -38,7 +38,7 @@ def test_human_groups_by_file_and_shows_the_line_with_a_caret(sample):
     text = render("human", diagnostics, root, files=1)
     lines = text.splitlines()
     assert "rules/AWSCloudTrail/Rule.yaml" in lines
-    assert any(line.startswith("  rules/AWSCloudTrail/Rule.yaml:2:11 error") for line in lines)
+    assert any(line.startswith("  rules/AWSCloudTrail/Rule.yaml:2:11: error: value not allowed") for line in lines)
     source = next(i for i, line in enumerate(lines) if line.endswith("| severity: Critical"))
     caret_line = lines[source + 1]
     assert caret_line.index("^") == lines[source].index("severity: Critical") + 10  # column 11

@@ -49,9 +49,10 @@ def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int 
         shown = display_path(path, root)
         console.print(Text(shown, style="bold underline"))
         for d in sorted(by_file[path], key=lambda d: (d.location.line, d.location.column)):
-            # the whole file:line:column on each line, so terminals and editors make it a link
+            # `file:line:column: error: message` on each line: the shape compilers print, which terminals
+            # and editors make a link, and the one Diagnostic.__str__ gives in one-line messages
             where = f"{shown}:{d.location.line}:{d.location.column}"
-            console.print(Text.assemble(f"  {where} ", (f"{d.severity.value:<8}", STYLES[d.severity]),
+            console.print(Text.assemble(f"  {where}: ", (f"{d.severity.value}:", STYLES[d.severity]), " ",
                                         d.message, (f"  [{d.code}]", "dim")))
             source = _source_line(path, d.location.line, cache)
             if source is not None:
