@@ -27,7 +27,7 @@ from detections.ruletest.fixtures import (
 )
 from detections.ruletest.model import Case, FixtureFile, Outcome
 from detections.ruletest.simulate import QueryFailed, simulate, unused_inputs
-from detections.ruletest.workbooks import WorkbookQuery, workbook_cases, workbook_policy
+from detections.ruletest.workbooks import FilledWorkbookQuery, workbook_cases, workbook_policy
 
 Status = Literal["passed", "failed", "error"]
 Content = AnalyticsRule | HuntingQuery
@@ -213,7 +213,7 @@ def min_cases(repository: Repository, paths: list[Path], whole_library: bool) ->
                 None if case.expect.alerts is None else case.expect.alerts > 0)
             firing[key] = firing.get(key, False) or fires is True
             quiet[key] = quiet.get(key, False) or fires is False
-            if isinstance(content, WorkbookQuery) and content.item is not None and fires is True:
+            if isinstance(content, FilledWorkbookQuery) and content.item is not None and fires is True:
                 workbook_fired.add((key, content.item.key))
     problems: list[Diagnostic] = []
     for item in (*repository.rules, *repository.hunting):

@@ -38,7 +38,7 @@ from detections.ruletest.model import Case, FixtureFile
 
 
 @dataclass
-class WorkbookQuery(HuntingQuery):
+class FilledWorkbookQuery(HuntingQuery):
     """One query of a workbook with one case's parameter values, run as a hunting query; errors in
     its text point into the workbook file."""
 
@@ -61,11 +61,11 @@ class _Problem(Exception):
         self.where, self.message, self.hint, self.code = where, message, hint, code
 
 
-def workbook_cases(workbook: Workbook, fixture: FixtureFile) -> tuple[list[tuple[WorkbookQuery, Case]], list[Diagnostic]]:
+def workbook_cases(workbook: Workbook, fixture: FixtureFile) -> tuple[list[tuple[FilledWorkbookQuery, Case]], list[Diagnostic]]:
     """Each case with the workbook query it runs (its parameters filled), and every problem found."""
     declared = parameters(workbook.template)
     items = queries(workbook.template)
-    pairs: list[tuple[WorkbookQuery, Case]] = []
+    pairs: list[tuple[FilledWorkbookQuery, Case]] = []
     problems: list[Diagnostic] = []
     for index, case in enumerate(fixture.cases):
         try:
@@ -80,7 +80,7 @@ def workbook_cases(workbook: Workbook, fixture: FixtureFile) -> tuple[list[tuple
             where = fixture.source.locate("cases", index, *problem.where)
             problems.append(Diagnostic(problem.code, f"case {case.name!r}: {problem.message}", where, hint=problem.hint))
             continue
-        content = WorkbookQuery(path=workbook.path, id=workbook.id, name=f"{workbook.name} :: {item.label}",
+        content = FilledWorkbookQuery(path=workbook.path, id=workbook.id, name=f"{workbook.name} :: {item.label}",
                                 description=workbook.description, query=text, source=workbook.source,
                                 workbook=workbook, item=item)
         pairs.append((content, case))
