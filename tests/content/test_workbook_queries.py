@@ -77,6 +77,7 @@ def test_dropdowns_quote_join_and_select_all():
         "where A in ('*') or '*' in ('*') | where S >= toint(\"7\")"
     assert expand("({Accounts})", declared, {"Accounts": ["111122223333", "444455556666"]}) == \
         "('111122223333','444455556666')"
+    assert expand("({Accounts})", declared, {"Accounts": [ALL]}) == "('*')"  # All ticked in a saved selection
     assert expand("'{Needle:escape}'", declared, {"Needle": "it's"}) == "'it\\'s'"
 
 

@@ -162,7 +162,7 @@ def test_a_wrong_expectation_fails_with_the_rows(tmp_path):
     (("parameters: {TimeRange: {start", "parameters: {Accounts: x, TimeRange: {start"), "DET654",
      "parameter 'Accounts' is given but query 'failures' never reads it", 26),
     (("TimeRange: 7d}", "TimeRange: soon}"), "DET650", "time range: invalid duration 'soon'", 15),
-    (("expect: {fires: false}", "expect: {fires: true, alerts: 1}"), "DET650", "`alerts` does not apply", 49),
+    (("expect: {fires: false}", "expect: {fires: true, alerts: 1}"), "DET650", "`alerts` does not apply to a workbook query", 49),
     (("      cloudtrail:\n", "      SecurityEvent: [{EventID: 4625}]\n      cloudtrail:\n"), "DET654",
      "never reads that table", 5),
 ])

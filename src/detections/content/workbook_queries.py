@@ -213,7 +213,7 @@ def _escaped(text: str) -> str:
 
 
 def _formatted(parameter: Parameter, value: Any, fmt: str | None) -> str:
-    if value == ALL:
+    if value == ALL or (isinstance(value, list) and ALL in value):
         if parameter.select_all is None:
             raise ParameterError(parameter.name, f"parameter {parameter.name!r} has no select-all value "
                                                  "(typeSettings.selectAllValue): give the selected values")

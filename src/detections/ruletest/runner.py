@@ -108,8 +108,9 @@ def fixture_errors(fixture: FixtureFile, pairs: list[tuple[Content, Case]]) -> l
     for content, case in pairs:
         index = position[id(case)]
         if isinstance(content, HuntingQuery):
+            what = "a workbook query" if isinstance(content, FilledWorkbookQuery) else "a hunting query"
             errors += [
-                Diagnostic(BAD_FIXTURE, f"case {case.name!r}: `{key}` does not apply to a hunting query (it raises no alerts)",
+                Diagnostic(BAD_FIXTURE, f"case {case.name!r}: `{key}` does not apply to {what} (it raises no alerts)",
                            fixture.source.locate("cases", index, "expect", key), hint="use `fires` and `rows`")
                 for key in _ALERT_CHECKS if getattr(case.expect, key) is not None
             ]
