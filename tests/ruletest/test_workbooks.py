@@ -214,3 +214,19 @@ def test_cli_runs_workbook_fixtures_with_min_cases(tmp_path):
     (root / "fixtures/workbooks/TrailActivity.tests.yaml").unlink()
     result = CliRunner().invoke(main, ["test", "--root", str(root), "--min-cases"])
     assert result.exit_code == 1 and result.output.count("lacks a case that returns rows") == 3
+
+
+def test_pytest_collects_workbook_cases(tmp_path):
+    import subprocess
+    import sys
+
+    root = _repo(tmp_path, CASES.replace("Events: 2}]", "Events: 5}]", 1))
+    (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "fixtures/workbooks"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "PASSED fixtures/workbooks/TrailActivity.tests.yaml::the account dropdown" in out
+    assert "FAILED fixtures/workbooks/TrailActivity.tests.yaml::every account by default" in out
+    assert "Trail activity :: by source :: every account by default (failed)" in out
+    assert "1 failed, 4 passed" in out and "Traceback" not in out
