@@ -113,8 +113,8 @@ def _declared_parameter(raw: dict[str, Any]) -> Parameter:
 
 def parameters(template: Mapping[str, Any]) -> dict[str, Parameter]:
     """Every parameter the workbook declares: parameter items, parameters exported by a selected row
-    (`exportParameterName`, `exportedParameters`) and tab links (`parameterName`). A later declaration
-    of a name overrides an earlier one, as in Workbooks."""
+    (`exportParameterName`, `exportedParameters`) and tab links (`parameterName`, the first tab's value
+    as default). A later declaration of a name overrides an earlier one, as in Workbooks."""
     found: dict[str, Parameter] = {}
     for _path, item in _items(template.get("items"), ("items",)):
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
