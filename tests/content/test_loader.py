@@ -10,6 +10,7 @@ import pytest
 
 from detections.content import load_file, load_hunting, load_repository, load_rule, load_workbook
 from detections.content.model import AnalyticsRule, HuntingQuery, Workbook
+from detections.content.workbook_queries import queries
 from detections.diagnostics import ContentError
 
 # A rule written the way published Azure-Sentinel rules are: `status : Available` with a space,
@@ -219,9 +220,9 @@ template:
 def test_workbook_loads_with_its_queries(tmp_path):
     workbook = load_workbook(write(tmp_path, "workbooks/Trail.yaml", WORKBOOK))
     assert isinstance(workbook, Workbook)
-    [query] = workbook.queries()
-    assert query.query == "AWSCloudTrail\n| summarize count() by EventSource"
-    location = workbook.source.locate("template", *query.item_path, "query")
+    [query] = queries(workbook.template)
+    assert query.text == "AWSCloudTrail\n| summarize count() by EventSource"
+    location = workbook.source.locate("template", *query.path, "query")
     assert WORKBOOK.splitlines()[location.line - 1].strip() == "query: |-"
 
 

@@ -152,18 +152,12 @@ class HuntingQuery:
         return self.source.locate("query") if self.source else Location(self.path)
 
 
-@dataclass(frozen=True)
-class WorkbookQuery:
-    """One KQL query inside a workbook, with its position in the workbook YAML."""
-
-    item_path: tuple[str | int, ...]  # key path inside the workbook document
-    query: str
-    title: str | None = None
-
-
 @dataclass
 class Workbook:
-    """A workbook authored as YAML; `template` is Sentinel's workbook JSON (serializedData) as a dict."""
+    """A workbook authored as YAML; `template` is Sentinel's workbook JSON (serializedData) as a dict.
+
+    Its queries and parameters are read by detections.content.workbook_queries.
+    """
 
     path: Path
     id: str  # GUID, stable across deployments
@@ -173,22 +167,6 @@ class Workbook:
     version: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     source: SourceMap | None = None
-
-    def queries(self) -> list[WorkbookQuery]:
-        """Every KQL query in the workbook (items of type 3, nested groups included)."""
-        found: list[WorkbookQuery] = []
-
-        def walk(items: list[Any], path: tuple[str | int, ...]) -> None:
-            for index, item in enumerate(items):
-                content = item.get("content", {}) if isinstance(item, dict) else {}
-                here = (*path, index, "content")
-                if item.get("type") == 3 and isinstance(content.get("query"), str):
-                    found.append(WorkbookQuery(here, content["query"], content.get("title")))
-                if isinstance(content.get("items"), list):
-                    walk(content["items"], (*here, "items"))
-
-        walk(self.template.get("items", []), ("items",))
-        return found
 
 
 @dataclass
