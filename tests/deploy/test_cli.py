@@ -126,3 +126,12 @@ def test_package_command_reports_bad_content_without_a_traceback(workspace: Work
     assert result.exit_code == 1
     assert "Broken.yaml:2:1: error: YAML syntax error" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "dist").exists()
+
+
+def test_the_hint_for_an_unreadable_workspace_fits_the_failure(monkeypatch) -> None:
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+
+    monkeypatch.setenv("DETECTIONS_ARM_ENDPOINT", "https://127.0.0.1:9")
+    refused = deploy_cli._read_hint(ServiceRequestError("Connection refused"))
+    assert refused.startswith("nothing answered at https://127.0.0.1:9: check the network")
+    assert "az login" in deploy_cli._read_hint(HttpResponseError("Forbidden"))

@@ -19,8 +19,17 @@ TARGET_ENV = {
     "resource_group": ("AZURE_RESOURCE_GROUP",),
     "workspace": ("SENTINEL_WORKSPACE", "AZURE_WORKSPACE_NAME"),
 }
-READ_HINT = ("check the target and your Azure login (az login, managed identity or OIDC); "
-             "see docs/deploy.md for the role needed")
+def _read_hint(error: Exception) -> str:
+    """What to check when the workspace cannot be read: the network and endpoint when nothing answered,
+    else the target and the login."""
+    from azure.core.exceptions import ServiceRequestError
+
+    from detections.deploy.clients import ARM_ENDPOINT_ENV, endpoint
+
+    if isinstance(error, ServiceRequestError):
+        return f"nothing answered at {endpoint()}: check the network, the endpoint ({ARM_ENDPOINT_ENV}) and the CA file"
+    return ("check the target and your Azure login (az login, managed identity or OIDC); "
+            "see docs/deploy.md for the role needed")
 
 
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,7 +86,7 @@ def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
         return make_plan(kinds, repo, prune=prune)
     except AzureError as exc:
         console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
-        console.print(f"hint: {READ_HINT}", highlight=False)
+        console.print(f"hint: {_read_hint(exc)}", highlight=False)
         sys.exit(1)
 
 
@@ -172,7 +181,7 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
         rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]
     except AzureError as exc:
         console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
-        console.print(f"hint: {READ_HINT}", highlight=False)
+        console.print(f"hint: {_read_hint(exc)}", highlight=False)
         sys.exit(1)
     written = skipped = failed = 0
     for item in export_rules(rules):
