@@ -117,3 +117,11 @@ def test_deeply_nested_json_is_a_message_not_a_recursion_error(cli, tmp_path):
     (tmp_path / "deep.json").write_text("[" * 100_000)
     result = CliRunner().invoke(main, ["query", "print 1", "--table", f"Custom={tmp_path / 'deep.json'}"])
     assert result.exit_code == 1 and "deep.json:1:1: invalid JSON: nested too deeply to read" in result.output
+
+
+def test_a_bad_value_in_table_rows_is_reported_as_such_not_as_a_native_format_error(cli, tmp_path):
+    """AWSVPCFlow falls back to flow-log lines; rows whose keys are the table's columns keep their own error."""
+    (tmp_path / "rows.json").write_text(json.dumps([{"DstPort": 2**40, "TimeGenerated": "2026-01-01T00:00:00Z"}]))
+    result = cli("query", "AWSVPCFlow", "--table", f"AWSVPCFlow={tmp_path / 'rows.json'}")
+    assert result.exit_code == 1
+    assert "record 0 field DstPort: column DstPort (int): 1099511627776 is outside the 32-bit range" in result.output

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,3 +66,16 @@ def test_wrong_type_names_the_column():
 def test_table_without_schema_passes_values_and_parses_time():
     row = coerce_row("SigninLogs", None, {"UserPrincipalName": "a@b", "TimeGenerated": "-1h"}, NOW)
     assert row == {"UserPrincipalName": "a@b", "TimeGenerated": NOW - timedelta(hours=1)}
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("DstPort", 2**31, "2147483648 is outside the 32-bit range -2147483648..2147483647"),
+    ("Bytes", 2**63, "is outside the 64-bit range"),
+    ("DstPort", [1, 2], "[1, 2] is not a whole number"),
+    ("DstPort", "22.5", "'22.5' is not a whole number"),
+    ("DstPort", True, "a boolean is not a number"),
+])
+def test_whole_numbers_fit_their_kusto_type(column, value, message):
+    with pytest.raises(MapError, match=re.escape(message)):
+        coerce_row("AWSVPCFlow", TABLES["AWSVPCFlow"], {column: value}, NOW)
+    assert coerce_row("AWSVPCFlow", TABLES["AWSVPCFlow"], {"DstPort": 2**31 - 1}, NOW)["DstPort"] == 2**31 - 1

@@ -118,9 +118,17 @@ def load_table(name: str, path: Path, now: datetime | None = None) -> tuple[str,
     try:
         return table, [coerce_row(table, TABLES.get(table), r, now, (i,)) for i, r in enumerate(records)]
     except MapError as exc:
-        if native:
+        if native and not _mostly_columns(records[exc.path[0]] if exc.path else {}, table):
             return _mapped(native, path, value, now)
         raise DataFileError(_where(path, exc)) from None
+
+
+def _mostly_columns(record: Any, table: str) -> bool:
+    """Whether a record is meant as a table row (most keys are the table's columns), so its error is
+    the one to report rather than the native format's (`expected a flow log line`)."""
+    columns = TABLES.get(table) or {}
+    keys = list(record) if isinstance(record, dict) else []
+    return bool(keys) and sum(key in columns for key in keys) * 2 >= len(keys)
 
 
 def load_folder(folder: Path, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:

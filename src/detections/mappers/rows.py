@@ -30,7 +30,7 @@ def _to_string(value: Any, now: datetime) -> str:
     return str(value)
 
 
-def _to_int(value: Any, now: datetime) -> int:
+def _whole(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, float):
@@ -38,7 +38,24 @@ def _to_int(value: Any, now: datetime) -> int:
             raise ValueError(f"{value!r} is not a whole number")
         return int(value)
     text = str(value).strip()
-    return int(text, 16) if text.lower().startswith("0x") else int(text)
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+
+
+def _bounded_int(bits: int) -> Callable[[Any, datetime], int]:
+    """A converter to Kusto's int (32 bits) or long (64 bits): a value outside the range is an error,
+    as ingestion rejects it, rather than a number the engine would carry and Kusto could not."""
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def convert(value: Any, now: datetime) -> int:
+        number = _whole(value)
+        if not low <= number <= high:
+            raise ValueError(f"{number} is outside the {bits}-bit range {low}..{high}")
+        return number
+
+    return convert
 
 
 def _to_real(value: Any, now: datetime) -> float:
@@ -76,8 +93,8 @@ def _to_dynamic(value: Any, now: datetime) -> Any:
 
 _CONVERTERS: dict[KType, Callable[[Any, datetime], Any]] = {
     KType.STRING: _to_string,
-    KType.INT: _to_int,
-    KType.LONG: _to_int,
+    KType.INT: _bounded_int(32),
+    KType.LONG: _bounded_int(64),
     KType.REAL: _to_real,
     KType.DECIMAL: _to_decimal,
     KType.BOOL: _to_bool,
