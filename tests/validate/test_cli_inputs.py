@@ -83,3 +83,37 @@ def test_validating_the_fixtures_folder_does_not_read_rule_tests_as_content(repo
     (repo / "fixtures" / "hunting" / "AWSCloudTrail" / "X.tests.yaml").write_text("rule: x\ncases: []\n")
     code, out = run("validate", str(repo / "fixtures"))
     assert code == 1 and "no content files" in out and "X.tests.yaml" not in out
+
+
+WORKBOOK = """\
+id: 0f0e0d0c-0b0a-4909-8807-060504030201
+name: Flows
+description: Flows.
+version: 1.0.0
+template:
+  version: Notebook/1.0
+  items:
+    - type: 9
+      content:
+        version: KqlParameterItem/1.0
+        parameters: {parameters}
+    - type: 3
+      content:
+        version: KqlItem/1.0
+        query: "AWSVPCFlow | where TimeGenerated {{TimeRange}} | count"
+        queryType: 0
+        resourceType: microsoft.operationalinsights/workspaces
+"""
+
+
+@pytest.mark.parametrize("parameters", [
+    "100000000000000000000000000000",
+    "[{name: TimeRange, type: 4, value: {durationMs: 100000000000000000000000000000}}]",
+    "[{name: TimeRange, type: 4, value: {durationMs: .nan}}]",
+])
+def test_hostile_workbook_parameters_are_findings_not_tracebacks(tmp_path: Path, parameters: str) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "workbooks").mkdir()
+    (tmp_path / "workbooks" / "Flows.yaml").write_text(WORKBOOK.format(parameters=parameters))
+    code, _ = run("validate", str(tmp_path))  # run() asserts there is no traceback
+    assert code in (0, 1)

@@ -119,7 +119,7 @@ def parameters(template: Mapping[str, Any]) -> dict[str, Parameter]:
     for _path, item in _items(template.get("items"), ("items",)):
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
         declared = content.get("parameters") if item.get("type") == PARAMETER_ITEM else None
-        for raw in declared or ():
+        for raw in declared if isinstance(declared, list) else ():  # the schema reports other types
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
                 found[raw["name"]] = _declared_parameter(raw)
         if isinstance(content.get("exportParameterName"), str):
@@ -143,8 +143,8 @@ def queries(template: Mapping[str, Any]) -> list[QueryItem]:
         if item.get("type") == QUERY_ITEM and isinstance(content.get("query"), str) \
                 and content.get("queryType") in _LOG_ANALYTICS:
             found.append(QueryItem((*path, "content"), item.get("name"), content.get("title"), content["query"]))
-        if item.get("type") == PARAMETER_ITEM:
-            for index, raw in enumerate(content.get("parameters") or ()):
+        if item.get("type") == PARAMETER_ITEM and isinstance(content.get("parameters"), list):
+            for index, raw in enumerate(content["parameters"]):
                 if isinstance(raw, dict) and isinstance(raw.get("query"), str) and raw.get("queryType") in _LOG_ANALYTICS:
                     found.append(QueryItem((*path, "content", "parameters", index), raw.get("name"),
                                            raw.get("label"), raw["query"]))
@@ -229,12 +229,17 @@ def _formatted(parameter: Parameter, value: Any, fmt: str | None) -> str:
                                          "(value, label, escape)")
 
 
+_MAX_RANGE_MS = 100 * 365 * 86_400_000  # far beyond any workbook's time range, inside what timedelta holds
+
+
 def default_values(declared: Mapping[str, Parameter], now: datetime) -> dict[str, Any]:
     """Each parameter's default as `expand` takes it (a time range without one: the last day)."""
     values: dict[str, Any] = {}
     for name, parameter in declared.items():
         if parameter.kind == TIME_RANGE:
             milliseconds = parameter.default if isinstance(parameter.default, int | float) else 86_400_000
+            if not 0 <= milliseconds <= _MAX_RANGE_MS:  # NaN fails too; a bad default reads as the last day
+                milliseconds = 86_400_000
             values[name] = TimeRange(now, timedelta(milliseconds=milliseconds))
         elif parameter.default is not None:
             values[name] = parameter.default
