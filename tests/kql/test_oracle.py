@@ -52,8 +52,12 @@ KNOWN_BIND_DIFFERENCES: dict[str, str] = {
     "semantic_errors.kql#42": "Kusto.Language does not check literal values; datetime(2024-02-30) fails in the "
                               "service, and we report it before deployment",
     "semantic_errors.kql#53": "Kusto.Language accepts a scalar let piped into take; we reject it as not a table",
-    "semantic_errors.kql#72": "binder: make_set's size argument is not checked to be an integer",
-    "detections.kql#47": "binder: case() with an even number of arguments (no final else value) is accepted",
+    "semantic_errors.kql#60": "sum() of datetimes: Kusto.Language 12.4.1 types it as datetime, but adding points "
+                              "in time has no meaning; we reject it when binding (sum a timespan instead)",
+    "semantic_errors.kql#78": "Kusto.Language does not compile regex literals; the service rejects an invalid "
+                              "pattern, and we report it before deployment",
+    "semantic_errors.kql#79": "Kusto.Language does not compile regex literals (a lone trailing backslash); the "
+                              "service rejects it, and we report it before deployment",
 }
 
 

@@ -21,6 +21,7 @@ from detections.kql import ast, naming, operators
 from detections.kql import values as v
 from detections.kql.errors import KqlError, KqlUnsupportedError
 from detections.kql.functions import UNSUPPORTED
+from detections.kql.functions.regex import REGEX_ARGUMENTS, RegexError, compile_regex
 from detections.kql.ops_core import Column, Runtime, Window
 from detections.kql.registry import AGGREGATES, SCALARS
 from detections.kql.types import KType
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 RowFn = Callable[[tuple], Any]
 U = KType.UNKNOWN
 _MISSING = object()
+# Functions taking (predicate, value) pairs then an else value: an odd argument count.
+_PAIRED = frozenset({"case"})
 # Functions whose result differs per call: never folded into a constant.
 _VOLATILE = frozenset({"rand", "new_guid", "now", "ago"})
 
@@ -327,6 +330,9 @@ class Compiler:
                                               "(or make-series)")
             return self.binder.unknown_function(node, scope)
         self._check_arity(node, function.min_args, function.max_args)
+        if node.name in _PAIRED and len(node.args) % 2 == 0:
+            raise self.binder.error(node, f"{node.name}() takes predicate/value pairs and a final else value, "
+                                          f"so an odd number of arguments; got {len(node.args)}")
         args = [self.compile_argument(a, scope) for a in node.args]
         if node.name in UNSUPPORTED:
             return CExpr(_unsupported(self.binder.error(node, UNSUPPORTED[node.name], KqlUnsupportedError)),
@@ -334,6 +340,7 @@ class Compiler:
         for position in function.constant_args:
             if position < len(args) and not args[position].const:
                 raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
+        self._check_pattern(node, args)
         result = function.result_type([a.type for a in args])
         if result is None:
             raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
@@ -343,10 +350,28 @@ class Compiler:
         foldable = node.name not in _VOLATILE and not function.needs_context
         return self._finish(fn, result, name, args, foldable)
 
+    def _check_pattern(self, node: ast.Call, args: list[CExpr]) -> None:
+        """A regex argument (extract, trim, replace_regex ...) must be a constant, valid pattern:
+        Kusto rejects the query otherwise, so we report it when binding, not as nulls at run time."""
+        position = REGEX_ARGUMENTS.get(node.name)
+        if position is None or position >= len(args):
+            return
+        pattern = args[position]
+        if not pattern.const:
+            raise self.binder.error(node.args[position], f"the regular expression of {node.name}() must be a "
+                                                         "constant (a literal or a let of one)")
+        if isinstance(pattern.value, str):
+            try:
+                compile_regex(pattern.value)
+            except RegexError as exc:
+                raise self.binder.error(node.args[position], f"{node.name}(): {exc}") from None
+
     def compile_argument(self, node: Any, scope: Scope) -> CExpr:
-        """A call argument: typeof(T) literals pass their type name; tabular args are unsupported here."""
+        """A call argument: typeof(T) passes its type name as the value and the named type as the
+        argument's type (result rules such as extract(..., typeof(int)) read it); tabular args are
+        unsupported here."""
         if isinstance(node, ast.TypeOf):
-            return constant(node.ktype.value, KType.STRING)
+            return constant(node.ktype.value, node.ktype)
         if self.binder.is_tabular(node, scope.env):
             raise self.binder.error(node, "a tabular argument is only allowed in toscalar(), materialize() "
                                           "or a tabular function", KqlUnsupportedError)
@@ -494,6 +519,15 @@ class Compiler:
         default = self.compile(node.args[1], scope)
         return CExpr(default.fn, default.type, name.value, default.const, default.value, default.rowfree)
 
+    def _ingestion_time(self, node: ast.Call, scope: Scope) -> CExpr:
+        """ingestion_time(): when Sentinel ingested the record. Replayed logs have no separate
+        ingestion clock, so it is the row's TimeGenerated (null where that column is gone)."""
+        self._check_arity(node, 0, 0)
+        index = scope.index.get("TimeGenerated")
+        if index is None or scope.columns[index][1] is not KType.DATETIME:
+            return constant(None, KType.DATETIME, "$IngestionTime")
+        return CExpr(py_operator.itemgetter(index), KType.DATETIME, "$IngestionTime", column=index)
+
     def _materialize(self, node: ast.Call, scope: Scope) -> CExpr:
         raise self.binder.error(node, f"{node.name}() returns a table; it cannot be used as a scalar")
 
@@ -590,5 +624,6 @@ _SPECIAL_CALLS: dict[str, Callable[[Compiler, ast.Call, Scope], CExpr]] = {
     "columnifexists": Compiler._column_ifexists,
     "column_ifexists": Compiler._column_ifexists,
     "materialize": Compiler._materialize,
+    "ingestion_time": Compiler._ingestion_time,
 }
 

@@ -31,8 +31,9 @@ from detections.kql.types import KType
 
 L, R, Y, B, T, D = KType.LONG, KType.REAL, KType.DYNAMIC, KType.BOOL, KType.TIMESPAN, KType.DATETIME
 MAX_SET_SIZE = 1_048_576
-_SUMMABLE = {KType.INT, KType.LONG, KType.REAL, KType.DECIMAL, KType.TIMESPAN, KType.DATETIME, KType.UNKNOWN}
-_ORDERABLE = _SUMMABLE | {KType.STRING, KType.BOOL}
+_SUMMABLE = {KType.INT, KType.LONG, KType.REAL, KType.DECIMAL, KType.TIMESPAN, KType.UNKNOWN}
+_AVERAGEABLE = _SUMMABLE | {KType.DATETIME}
+_ORDERABLE = _AVERAGEABLE | {KType.STRING, KType.BOOL}
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -67,6 +68,7 @@ def _key(value: Any) -> Any:
 
 
 def _summable(args: Sequence[KType]) -> KType | None:
+    """sum(): numbers and timespans (adding datetimes has no meaning: sum(TimeGenerated) is an error)."""
     kind = args[0] if args else KType.UNKNOWN
     if kind not in _SUMMABLE:
         return None
@@ -112,10 +114,25 @@ def _accepting(kinds: set[KType], result: KType | None = None) -> Callable[[Sequ
 _dynamic_only = _accepting({Y}, Y)
 
 
+_INTEGER = frozenset({KType.INT, KType.LONG, KType.UNKNOWN})
+_NUMBER = _INTEGER | {KType.REAL, KType.DECIMAL}
+
+
+def _typed_at(rule: Callable[[Sequence[KType]], KType | None], positions: tuple[int, ...],
+              accepted: frozenset[KType] | None) -> Callable[[Sequence[KType]], KType | None]:
+    """A type rule that also requires the constant arguments (maxSize, percentile) at `positions`
+    to be of the `accepted` types, as Kusto does: make_set(x, "ten") is rejected when binding."""
+    if not positions or accepted is None:
+        return rule
+    return lambda args: rule(args) if all(p >= len(args) or args[p] in accepted for p in positions) else None
+
+
 def _declare(name: str, minimum: int, maximum: int | None, rule: Callable, prefix: str,
              impl: Callable[[list[list[Any]]], Any], doc: str, constant_args: tuple[int, ...] = (),
-             predicate: int | None = None) -> None:
-    aggregate(name, minimum, maximum, _checked(rule, predicate), prefix, constant_args=constant_args, doc=doc)(impl)
+             predicate: int | None = None, constant_types: frozenset[KType] | None = _INTEGER) -> None:
+    """Register an aggregate; its constant arguments must be of `constant_types` (None: any)."""
+    checked = _typed_at(_checked(rule, predicate), constant_args, constant_types)
+    aggregate(name, minimum, maximum, checked, prefix, constant_args=constant_args, doc=doc)(impl)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,9 +156,10 @@ _declare("count", 0, 0, _fixed(L), "count", _count,
          "number of rows of the group (nulls included); the binder passes the row count")
 _declare("countif", 1, 1, _fixed(L), "countif", _countif, "rows whose predicate is true", predicate=0)
 _declare("dcount", 1, 2, _fixed(L), "dcount", lambda c: _dcount(c[0]),
-         "distinct non-null values (exact; Kusto estimates)", constant_args=(1,))
+         "distinct non-null values (exact; Kusto estimates)", constant_args=(1,), constant_types=None)
 _declare("dcountif", 2, 3, _fixed(L), "dcountif", lambda c: _dcount(_where(c[0], c[1])),
-         "distinct non-null values of the rows whose predicate is true", constant_args=(2,), predicate=1)
+         "distinct non-null values of the rows whose predicate is true", constant_args=(2,), predicate=1,
+         constant_types=None)
 _NOT_DYNAMIC = {kind for kind in KType if kind is not Y}
 _declare("count_distinct", 1, 1, _accepting(_NOT_DYNAMIC, L), "count_distinct", lambda c: _dcount(c[0]), "exact distinct count")
 _declare("count_distinctif", 2, 2, _accepting(_NOT_DYNAMIC, L), "count_distinctif", lambda c: _dcount(_where(c[0], c[1])),
@@ -160,8 +178,6 @@ def _sum(column: Sequence[Any]) -> Any:
     first = type(present[0])
     if first is timedelta:
         return sum(present, timedelta(0))
-    if first is datetime:
-        return values.TICKS_ORIGIN + sum((v - values.TICKS_ORIGIN for v in present), timedelta(0))
     if first is Decimal:
         return sum(values.to_decimal(v) for v in present)
     try:
@@ -186,8 +202,11 @@ def _avg(column: Sequence[Any]) -> Any:
 
 
 def _avg_type(args: Sequence[KType]) -> KType | None:
-    kind = _summable(args)
-    return kind if kind in (T, D, KType.DECIMAL, KType.UNKNOWN, None) else R
+    """avg(): numbers give real; timespans, datetimes and decimals keep their type."""
+    kind = args[0] if args else KType.UNKNOWN
+    if kind not in _AVERAGEABLE:
+        return None
+    return kind if kind in (T, D, KType.DECIMAL, KType.UNKNOWN) else R
 
 
 _declare("sum", 1, 1, _summable, "sum", lambda c: _sum(c[0]), "sum of the non-null values (0 when none)")
@@ -368,7 +387,7 @@ def _percentiles(columns: list[list[Any]]) -> list[Any]:
 
 
 _declare("percentile", 2, 2, _percentile_type, "percentile", lambda c: _nearest_rank(_ordered(c[0]), float(_constant(c, 1, 50))),
-         "nearest-rank percentile (an element of the data)", constant_args=(1,))
+         "nearest-rank percentile (an element of the data)", constant_args=(1,), constant_types=_NUMBER)
 _declare("percentiles", 2, None, _percentile_type, "percentile", _percentiles,
          "several percentiles; one column per percentile (named by the binder)")
 _declare("percentiles_array", 2, None, _fixed(Y), "percentiles", _percentiles,
@@ -396,7 +415,7 @@ def _variance(column: Sequence[Any], sample: bool) -> float:
 
 def _numeric(args: Sequence[KType]) -> KType | None:
     kind = args[0] if args else KType.UNKNOWN
-    return R if kind in _SUMMABLE else None
+    return R if kind in _AVERAGEABLE else None
 
 
 for _name, _sample, _root in (("stdev", True, True), ("stdevp", False, True), ("variance", True, False), ("variancep", False, False)):

@@ -28,6 +28,14 @@ class RegexError(ValueError):
     """A pattern Kusto would reject (or that we cannot translate faithfully)."""
 
 
+# Functions whose argument at this position is a regular expression: a constant pattern is
+# compiled when the query is bound, so an invalid one is the author's error there, not a null later.
+REGEX_ARGUMENTS: dict[str, int] = {
+    "extract": 0, "extract_all": 0, "extractall": 0, "indexof_regex": 1, "replace_regex": 1, "replace": 0,
+    "trim": 0, "trim_start": 0, "trim_end": 0,
+}
+
+
 def translate(pattern: str) -> str:
     """Rewrite an RE2 pattern into an equivalent Python pattern."""
     out: list[str] = []
@@ -36,6 +44,9 @@ def translate(pattern: str) -> str:
     i, size = 0, len(pattern)
     while i < size:
         char = pattern[i]
+        if char == "\\" and i + 1 == size:
+            raise RegexError(f"invalid regular expression '{pattern}': it ends with a lone backslash "
+                             "(write \\\\ to match a backslash)")
         if char == "\\" and i + 1 < size:
             nxt = pattern[i + 1]
             if nxt == "Q":
@@ -119,7 +130,7 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(translate(pattern), re.ASCII)
     except re.error as error:
-        raise RegexError(f"invalid regular expression {pattern!r}: {error}") from None
+        raise RegexError(f"invalid regular expression '{pattern}': {error}") from None
 
 
 def regex_or_none(pattern: object) -> re.Pattern[str] | None:

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from detections.kql.functions.common import text
 from detections.kql.functions.conversion import convert_to
-from detections.kql.functions.regex import compile_regex, regex_or_none
+from detections.kql.functions.regex import regex_or_none
 from detections.kql.registry import scalar
 from detections.kql.types import KType
 from detections.kql.values import has
@@ -47,28 +47,41 @@ def toupper(value: Any) -> str:
 
 
 @lru_cache(maxsize=256)
-def _trimmers(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    body = compile_regex(pattern).pattern
+def _trimmers(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Anchored regexes for the leading and trailing runs of `pattern`; None when it is invalid
+    (a constant pattern was already checked when binding; a computed one leaves the text as is)."""
+    regex = regex_or_none(pattern)
+    if regex is None:
+        return None
+    body = regex.pattern
     return re.compile(f"^(?:{body})+", re.ASCII), re.compile(f"(?:{body})+\\Z", re.ASCII)
+
+
+def _trim(pattern: Any, source: Any, sides: tuple[int, ...]) -> str:
+    value, trimmers = text(source), _trimmers(text(pattern))
+    if trimmers is None:
+        return value
+    for side in sides:
+        value = trimmers[side].sub("", value, count=1)
+    return value
 
 
 @scalar("trim", 2, 2, S)
 def trim(pattern: Any, source: Any) -> str:
     """Remove all leading and trailing matches of the regex `pattern`."""
-    start, end = _trimmers(text(pattern))
-    return end.sub("", start.sub("", text(source), count=1), count=1)
+    return _trim(pattern, source, (0, 1))
 
 
 @scalar("trim_start", 2, 2, S)
 def trim_start(pattern: Any, source: Any) -> str:
     """Remove leading matches of the regex `pattern`."""
-    return _trimmers(text(pattern))[0].sub("", text(source), count=1)
+    return _trim(pattern, source, (0,))
 
 
 @scalar("trim_end", 2, 2, S)
 def trim_end(pattern: Any, source: Any) -> str:
     """Remove trailing matches of the regex `pattern`."""
-    return _trimmers(text(pattern))[1].sub("", text(source), count=1)
+    return _trim(pattern, source, (1,))
 
 
 @scalar("substring", 2, 3, S)
