@@ -337,3 +337,53 @@ def test_check_does_not_repeat_a_broken_let_at_each_use():
     assert [p.message.split(" (")[0] for p in problems] == ["unknown table 'AWSCloudtrail'"]
     problems = check("let t = ago('x'); AWSCloudTrail | where TimeGenerated > t | project Nope")
     assert len(problems) == 2 and "Nope" in problems[1].message
+
+
+def test_print_spreads_functions_that_return_several_columns():
+    """series_fit_line() returns rsquare, slope, ...: print gives one column each (Kusto's names),
+    or only the parts named by `(a, b) = ...`."""
+    result = run("print series_fit_line(dynamic([1, 2, 3])), n = 1")
+    assert result.columns[:2] == ["series_fit_line__rsquare", "series_fit_line__slope"]
+    assert result.columns[-1] == "n" and len(result.columns) == 7
+    assert result.rows[0][:2] == (1.0, 1.0)
+    named = run("print (Rsq, Slope) = series_fit_line(dynamic([2, 4, 6]))")
+    assert (named.columns, named.rows) == (["Rsq", "Slope"], [(1.0, 2.0)])
+
+
+def test_print_of_a_multi_column_function_is_evaluated_each_run():
+    query = "print (Rsq, Slope) = series_fit_line(pack_array(0, hourofday(now())))"
+    assert run(query).rows[0][1] == 12.0
+    assert run_query(query, {}, now=NOW + timedelta(hours=1)).rows[0][1] == 13.0
+
+
+def test_ingestion_time_is_the_record_time_of_replayed_rows():
+    """ingestion_time() is when Sentinel ingested the row; replayed logs have no other clock."""
+    tables = {"AWSCloudTrail": [{"TimeGenerated": "2024-05-01T10:00:00Z", "EventName": "x"}]}
+    result = run_query("AWSCloudTrail | where ingestion_time() > ago(1d) | project ingestion_time(), EventName",
+                       tables, now=NOW)
+    assert result.columns == ["$IngestionTime", "EventName"]
+    assert result.rows == [(datetime(2024, 5, 1, 10, tzinfo=UTC), "x")]
+    assert run("print ingestion_time()").rows == [(None,)]
+
+
+def test_results_do_not_share_dynamic_values_with_the_cached_plan_or_the_input():
+    query = 'let L = dynamic(["a"]); datatable(D:dynamic) [dynamic({"k": [1]})] | extend L = L'
+    first = run(query)
+    first.rows[0][0]["k"].append(2)
+    first.rows[0][1].append("z")
+    first.rows.append(("extra",))
+    assert run(query).rows == [({"k": [1]}, ["a"])]
+    given = {"T": [{"D": {"k": 1}}]}
+    run_query("T | project D", given).rows[0][0]["k"] = 2
+    assert given == {"T": [{"D": {"k": 1}}]}
+
+
+def test_tables_can_be_imported_before_the_engine():
+    """detections.tables and detections.kql import each other's modules; either order works."""
+    import subprocess
+    import sys
+
+    for first, second in (("detections.tables", "detections.kql"), ("detections.kql", "detections.tables")):
+        code = f"import {first}, {second}; from detections.tables import TABLES; {second}; print(len(TABLES))"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout.strip()) == (0, "4"), done.stderr

@@ -56,7 +56,7 @@ def extend_items(binder: Binder, op: Op, items: tuple, env: Env, label: str) -> 
     assigned: set[str] = set()
     for item in items:
         explicit = set(item_names(item)[0])
-        for name, ktype, fn in _item_columns(binder, item, scope, [n for n, _ in columns]):
+        for name, ktype, fn in item_columns(binder, item, scope, [n for n, _ in columns]):
             if name in assigned and name in explicit:  # implicit names (toint(A)) may repeat
                 raise binder.error(item, f"a column with the name '{name}' is already declared in this {label}")
             assigned.add(name)
@@ -70,10 +70,12 @@ def extend_items(binder: Binder, op: Op, items: tuple, env: Env, label: str) -> 
     return Compute(op, columns, parts, label, window if _used_window(parts) else None, serialized)
 
 
-def _item_columns(binder: Binder, item: Any, scope: Scope, taken: list[str]) -> list[tuple[str, KType, Any]]:
-    """Columns made by one extend/project item: usually one; a function returning several
-    (series_stats, series_decompose_anomalies, ...) gives one per part, named
-    `<function>_<argument>_<part>` unless `(a, b) = ...` names them."""
+def item_columns(binder: Binder, item: Any, scope: Scope, taken: list[str], default: str | None = None,
+                 named_only: bool = False) -> list[tuple[str, KType, Any]]:
+    """Columns made by one extend/project/print item: usually one, named `default` (print's
+    `print_N`) or Kusto's derived name; a function returning several (series_stats,
+    series_decompose_anomalies, ...) gives one per part, named `<function>_<argument>_<part>` unless
+    `(a, b) = ...` names them (`named_only`: print keeps just the named parts, as Kusto does)."""
     names, expr = item_names(item)
     scope.window_used = False
     compiled = binder.compiler.compile(expr, scope)
@@ -82,7 +84,9 @@ def _item_columns(binder: Binder, item: Any, scope: Scope, taken: list[str]) -> 
     if parts is None:
         if len(names) > 1:
             raise binder.error(item, f"{len(names)} names given for an expression that returns one column")
-        return [(names[0] or compiled.name or next_column_name(taken), compiled.type, fn)]
+        return [(names[0] or default or compiled.name or next_column_name(taken), compiled.type, fn)]
+    if named_only and names[0] is not None:
+        parts = parts[:len(names)]
     first = binder.compiler.compile(expr.args[0], scope).name if expr.args else None
     whole = _memo_by_row(fn)
     return [(names[j] if j < len(names) and names[j] else f"{expr.name}_{first or ''}_{suffix}", ktype,
@@ -103,7 +107,7 @@ def bind_project(binder: Binder, node: ast.Project, op: Op, env: Env) -> Op:
         if isinstance(item, ast.Name) and item.name in scope.index:
             made = [(item.name, op.columns[scope.index[item.name]][1], scope.index[item.name])]
         else:
-            made = _item_columns(binder, item, scope, [n for n, _ in columns] + [n for n, _ in op.columns])
+            made = item_columns(binder, item, scope, [n for n, _ in columns] + [n for n, _ in op.columns])
         for name, ktype, fn in made:
             if any(n == name for n, _ in columns):
                 raise binder.error(item, f"a column with the name '{name}' is already declared in this project")

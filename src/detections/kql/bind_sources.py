@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from detections.kql import ast
+from detections.kql.bind_columns import item_columns
 from detections.kql.binder import (
     WATCHLIST_COLUMNS,
     Binder,
     Env,
-    item_names,
     register_operator,
     register_source,
     register_table_function,
@@ -88,12 +88,11 @@ def bind_print(binder: Binder, node: ast.Print, env: Env) -> Op:
     columns: list[Column] = []
     fns = []
     for position, item in enumerate(node.columns):
-        names, expr = item_names(item)
-        name = names[0]
-        compiled = binder.compiler.compile(expr, scope)
-        columns.append((unique_name(name or f"print_{position}", [n for n, _ in columns]), compiled.type))
-        fns.append(compiled.fn)
-    return Computed(columns, lambda rt: [tuple(f(()) for f in fns)], "print")
+        for name, ktype, fn in item_columns(binder, item, scope, [], f"print_{position}", named_only=True):
+            columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+            fns.append(fn)
+    # a fresh (empty) row object per run: multi-column functions memoise their value by row identity
+    return Computed(columns, lambda rt: [tuple([f(row) for row in ([],) for f in fns])], "print")
 
 
 def bind_range(binder: Binder, node: ast.Range, env: Env) -> Op:
