@@ -135,3 +135,9 @@ def test_the_hint_for_an_unreadable_workspace_fits_the_failure(monkeypatch) -> N
     refused = deploy_cli._read_hint(ServiceRequestError("Connection refused"))
     assert refused.startswith("nothing answered at https://127.0.0.1:9: check the network")
     assert "az login" in deploy_cli._read_hint(HttpResponseError("Forbidden"))
+
+
+def test_an_unreadable_workspace_is_reported_on_standard_error(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    result = _run("drift", "--root", str(workspace.root), "--workspace", "no-such-workspace")
+    assert result.exit_code == 1 and "cannot read the workspace: HTTP 404" in result.stderr
+    assert "cannot read the workspace" not in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -76,18 +76,26 @@ def _kinds(target: Any, source: str) -> list[Any]:
     return all_kinds(_clients(target), target, source)
 
 
+def _cannot_read(error: Exception) -> NoReturn:
+    """Report (on standard error, like every failure) that the workspace cannot be read, and exit 1."""
+    from detections.deploy.plan import describe_error
+
+    errors = Console(stderr=True, soft_wrap=True)
+    errors.print(f"[red]error:[/] cannot read the workspace: {describe_error(error)}", highlight=False)
+    errors.print(f"hint: {_read_hint(error)}", highlight=False)
+    sys.exit(1)
+
+
 def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
     """Read the workspace; an unreachable or forbidden workspace exits 1 with the service's reason."""
     from azure.core.exceptions import AzureError
 
-    from detections.deploy.plan import describe_error, make_plan
+    from detections.deploy.plan import make_plan
 
     try:
         return make_plan(kinds, repo, prune=prune)
     except AzureError as exc:
-        console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
-        console.print(f"hint: {_read_hint(exc)}", highlight=False)
-        sys.exit(1)
+        _cannot_read(exc)
 
 
 def _can_ask() -> bool:
@@ -172,7 +180,6 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
 
     from detections.content.atomic import write_text
     from detections.deploy.export import export_rules
-    from detections.deploy.plan import describe_error
 
     console = Console(soft_wrap=True)
     target = _target(subscription, resource_group, workspace, location)
@@ -180,9 +187,7 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
     try:
         rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]
     except AzureError as exc:
-        console.print(f"[red]error:[/] cannot read the workspace: {describe_error(exc)}", highlight=False)
-        console.print(f"hint: {_read_hint(exc)}", highlight=False)
-        sys.exit(1)
+        _cannot_read(exc)
     written = skipped = failed = 0
     for item in export_rules(rules):
         path = out / item.path
@@ -197,8 +202,8 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
         try:
             write_text(path, item.text)
         except OSError as exc:
-            console.print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; {written} rule(s) were "
-                          "written before it (each file is whole)", highlight=False)
+            Console(stderr=True).print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; {written} "
+                                       "rule(s) were written before it (each file is whole)", highlight=False)
             sys.exit(1)
         written += 1
     other = sum(1 for rule in rules if rule.get("kind") not in ("Scheduled", "NRT"))
