@@ -2,7 +2,7 @@
 
 import pytest
 
-from detections.kql import KqlSemanticError, bind, run_query
+from detections.kql import KqlSemanticError, KqlSyntaxError, bind, run_query
 
 DATA = {"T": [{"Id": 1, "Tags": ["a", "b"], "Props": {"x": 1, "y": "s"}, "Msg": "user=alice id=42 ok"}]}
 SCHEMA = {"T": {"Id": "long", "Tags": "dynamic", "Props": "dynamic", "Msg": "string"}}
@@ -60,6 +60,17 @@ def test_bag_unpack_columns_come_from_the_data():
     assert result.rows == [(1, 1, "s")]
     declared = run("T | evaluate bag_unpack(Props) : (Id:long, Tags:dynamic, Msg:string, x:long, y:string)")
     assert declared.columns == ["Id", "Tags", "Msg", "x", "y"]
+
+
+def test_bag_unpack_schema_with_star_keeps_the_input_columns():
+    """bag_unpack docs: "Use a wildcard * as the first parameter to include all columns of the
+    source table in the output": (*, Name:Type, ...)."""
+    result = run('T | evaluate bag_unpack(Props, "p_") : (*, Id:string, p_x:string, p_y:string, p_z:real)')
+    assert result.columns == ["Tags", "Msg", "Id", "p_x", "p_y", "p_z"]
+    assert result.rows == [(["a", "b"], "user=alice id=42 ok", "1", "1", "s", None)]
+    assert bind("T | evaluate bag_unpack(Props) : (*, x:long)", SCHEMA)[-1] == ("x", "long")
+    with pytest.raises(KqlSyntaxError):
+        bind("T | evaluate bag_unpack(Props) : (x:long, *)", SCHEMA)
 
 
 def test_mv_expand_of_a_string_is_an_error():

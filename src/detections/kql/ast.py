@@ -437,12 +437,14 @@ class ParseWhere(Parse):
 
 @dataclass(frozen=True, slots=True)
 class Evaluate(Node):
-    """`evaluate plugin(args)` (bag_unpack, pivot, ...); `output` is an optional declared schema."""
+    """`evaluate plugin(args)` (bag_unpack, pivot, ...); `output` is an optional declared schema,
+    `keep_input` set when it starts with `*` (the input's columns come first)."""
 
     plugin: str
     args: tuple[Expr | NamedExpr, ...] = ()
     hints: tuple[Hint, ...] = ()
     output: tuple[ColumnDecl, ...] | None = None
+    keep_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,16 +193,14 @@ def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferre
         raise binder.error(node, f"bag_unpack(): columnsConflict must be one of {', '.join(_CONFLICTS)}")
     ignored = set(args.get("ignoredProperties") or [])
     kept = [i for i in range(len(op.columns)) if i != bag.column]
-    declared = [(c.name, c.ktype) for c in node.output] if node.output else None
+    declared = _declared_output(node, op, kept)
+    read = _declared_readers(declared, op, kept, prefix) if declared is not None else []
 
     def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
         rows = op.run(rt)
         bags = [value if type(value := bag.fn(r)) is dict else {} for r in rows]
         if declared is not None:
-            index = op.index()
-            out = [tuple(r[index[n]] if n in index else value.get(n) for n, _ in declared)
-                   for r, value in zip(rows, bags, strict=True)]
-            return declared, out
+            return declared, [tuple(f(r, value) for f in read) for r, value in zip(rows, bags, strict=True)]
         slots = [k for k in dict.fromkeys(k for value in bags for k in value) if k not in ignored]
         base = [op.columns[i] for i in kept]
         clashes = {f"{prefix}{k}" for k in slots} & {n for n, _ in base}
@@ -224,6 +222,33 @@ def _bag_unpack(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferre
         return LateBound(b, produce, rest, env2, static)
 
     return Deferred(finish)
+
+
+def _declared_output(node: ast.Evaluate, op: Op, kept: list[int]) -> list[Column] | None:
+    """The declared output schema; `(*, a:long)` puts the input's columns (but the unpacked one)
+    first, less those the schema declares again."""
+    if node.output is None:
+        return None
+    declared = [(c.name, c.ktype) for c in node.output]
+    if not node.keep_input:
+        return declared
+    names = {n for n, _ in declared}
+    return [op.columns[i] for i in kept if op.columns[i][0] not in names] + declared
+
+
+def _declared_readers(declared: list[Column], op: Op, kept: list[int], prefix: str) -> list[Any]:
+    """(row, bag) -> value of each declared column, converted to its declared type: the input
+    column of that name, else the bag's slot (the name less OutputColumnPrefix)."""
+    index = {op.columns[i][0]: i for i in kept}
+    readers = []
+    for name, ktype in declared:
+        convert = converter(ktype)
+        if name in index:
+            readers.append(lambda r, _b, i=index[name], c=convert: c(r[i]))
+        else:
+            slot = name[len(prefix):] if name.startswith(prefix) else name
+            readers.append(lambda _r, b, k=slot, c=convert: c(b.get(k)))
+    return readers
 
 
 _PLUGINS = {"bag_unpack": _bag_unpack}

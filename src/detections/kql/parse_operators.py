@@ -191,10 +191,10 @@ def _evaluate(p: Parser, start: Token) -> A.Evaluate:
     p.advance()
     opener = p.advance()
     args, named = p.parse_call_args(opener, name.start)
-    output = None
+    output, keep_input = None, False
     if p.accept_op(":"):
-        output, _ = p.parse_column_decls(p.tok.start)
-    return A.Evaluate(name.value, args + named, hints, output, span=p.span(start.start))
+        output, keep_input = p.parse_column_decls(p.tok.start, leading_star=True)
+    return A.Evaluate(name.value, args + named, hints, output, keep_input, span=p.span(start.start))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -261,13 +261,16 @@ class Parser:
         names = ", ".join(sorted({t.value for t in TYPE_NAMES.values() if t != KType.UNKNOWN}))
         raise self.expected(f"a type name ({names})")
 
-    def parse_column_decls(self, opener_label_start: int, allow_star: bool = False) -> tuple[tuple[A.ColumnDecl, ...], bool]:
-        """`(name:type, ...)` -> declarations, and whether a trailing `*` (open schema) was given."""
+    def parse_column_decls(self, opener_label_start: int, allow_star: bool = False,
+                           leading_star: bool = False) -> tuple[tuple[A.ColumnDecl, ...], bool]:
+        """`(name:type, ...)` -> declarations, and whether a `*` (open schema) was given: anywhere
+        with `allow_star` (tabular parameters), first only with `leading_star` (plugin output
+        schemas, `(*, name:type)`)."""
         opener = self.expect_op("(", "to start the column list")
         columns: list[A.ColumnDecl] = []
         open_schema = False
         while not self.at_op(")"):
-            if allow_star and self.at_op("*"):
+            if self.at_op("*") and (allow_star or (leading_star and not columns and not open_schema)):
                 self.advance()
                 open_schema = True
             else:
