@@ -163,6 +163,13 @@ def test_search_and_find_over_tables():
     assert run_query('A1 | where * has "failed" | count', tables).rows == [(1,)]
 
 
+def test_search_star_returns_every_row():
+    """`search *` matches all rows of the searched tables (with their $table)."""
+    tables = {"A1": [{"Msg": "x"}, {"Msg": ""}], "B1": [{"Port": 22}]}
+    assert run_query("search in (A1, B1) * | project $table, Msg", tables).rows == [("A1", "x"), ("A1", ""), ("B1", "")]
+    assert run_query("A1 | search * | count", tables).rows == [(2,)]
+
+
 def test_plan_is_cached_and_small_queries_are_fast():
     import time
 

@@ -48,7 +48,6 @@ KNOWN_BIND_DIFFERENCES: dict[str, str] = {
     "operators.kql#74": "union kind=inner: we keep the columns common to all inputs as the union docs say; "
                         "Kusto.Language's static schema lists every column",
     "operators.kql#91": "the partition operator is not implemented (explicit KqlUnsupportedError)",
-    "operators.kql#96": "search * (every row of every table) is not implemented by the binder",
     "semantic_errors.kql#42": "Kusto.Language does not check literal values; datetime(2024-02-30) fails in the "
                               "service, and we report it before deployment",
     "semantic_errors.kql#53": "Kusto.Language accepts a scalar let piped into take; we reject it as not a table",

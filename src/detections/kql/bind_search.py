@@ -20,7 +20,10 @@ from detections.kql.types import KType
 
 
 def _predicate(node: Any, case_sensitive: bool) -> Any:
-    """A bare string literal means `* has "text"` (has_cs with kind=case_sensitive)."""
+    """A bare string literal means `* has "text"` (has_cs with kind=case_sensitive); a bare `*`
+    (`search *`) means every row (None: no filter)."""
+    if isinstance(node, ast.Star):
+        return None
     if isinstance(node, ast.Literal) and isinstance(node.value, str):
         return ast.Binary("has_cs" if case_sensitive else "has", ast.Star(span=node.span), node, span=node.span)
     return node
@@ -41,6 +44,8 @@ def _tables(binder: Binder, tables: tuple, env: Env) -> list[tuple[str, Op]]:
 def _filtered(binder: Binder, parts: list[tuple[str, Op]], predicate: Any, env: Env) -> list[tuple[str, Op]]:
     """Each table filtered by the predicate; a column a table lacks reads as null there, and a
     name no table has is an error."""
+    if predicate is None:
+        return parts
     kept, missing_everywhere = [], None
     for name, op in parts:
         binder.unresolved = set()
