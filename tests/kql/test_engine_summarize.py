@@ -46,6 +46,15 @@ def test_arg_min_and_named_arg_max():
     assert result.rows[0][4] == "2.2.2.2"
 
 
+def test_star_keeps_a_column_a_computed_key_reads():
+    """arg_max(X, *) by bin(When, 1h): the group key is named When, and the row's own When comes
+    back as When1; a key that is a plain column (`by U = User`) leaves that column out."""
+    binned = run("T | summarize arg_max(Bytes, *) by bin(When, 1h) | sort by When asc")
+    assert binned.columns == ["When", "Bytes", "User", "Ip", "When1"]
+    assert binned.rows[0][1:] == (30, "alice", "2.2.2.2", datetime(2024, 5, 1, 10, 45, tzinfo=UTC))
+    assert run("T | summarize take_any(*) by U = User").columns == ["U", "Ip", "Bytes", "When"]
+
+
 def test_take_any_forms():
     assert run("T | summarize take_any(User)").columns == ["User"]
     assert run("T | summarize take_any(*)").columns == ["User", "Ip", "Bytes", "When"]

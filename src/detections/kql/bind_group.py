@@ -85,7 +85,9 @@ def bind_summarize(binder: Binder, node: ast.Summarize, op: Op, env: Env) -> Op:
         keys.append(compiled)
     collector = AggregateCollector(binder, input_scope)
     outputs: list[Any] = []
-    by_names = {n for n, _ in columns}
+    # `*` in arg_max/take_any leaves out the input columns a key reads as such (`by A`, `by X = A`);
+    # a column a computed key reads (`by bin(T, 1h)`) stays, renamed T1 beside the key T (Kusto.Language)
+    by_names = {input_scope.columns[k.column][0] for k in keys if k.column is not None}
     for item in node.aggregates:
         names, expr = item_names(item)
         call_name = _ALIASES.get(expr.name, expr.name) if isinstance(expr, ast.Call) else None
