@@ -57,6 +57,14 @@ def test_lookup_adds_right_columns_once():
     assert len(run_query("X | lookup kind=inner (Y) on Key", TABLES).rows) == 4
 
 
+def test_clashing_right_names_skip_numbers_the_right_side_uses():
+    """Joining a table that already holds Key1/L1 (an earlier join): the clashing right Key and L
+    become Key2 and L2, so the right's own Key1 and L1 keep their names."""
+    query = "let J = X | join kind=inner (X) on Key; X | join kind=inner (J) on Key | take 1"
+    assert run_query(query, TABLES).columns == ["Key", "L", "Key2", "L2", "Key1", "L1"]
+    assert run_query("X | lookup (Y | extend L1 = 1, L = 2) on Key", TABLES).columns == ["Key", "L", "R", "L1", "L2"]
+
+
 def test_join_errors():
     schemas = {"X": {"Key": "string"}, "Y": {"Other": "string", "D": "dynamic"}}
     with pytest.raises(KqlSemanticError):

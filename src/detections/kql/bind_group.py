@@ -209,11 +209,23 @@ def bind_join(binder: Binder, node: ast.Join, left: Op, env: Env) -> Op:
     elif kind in ("rightsemi", "rightanti"):
         columns, keep = list(right.columns), list(range(len(right.columns)))
     else:
-        columns = list(left.columns)
         keep = list(range(len(right.columns)))
-        for name, ktype in right.columns:
-            columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+        columns = _joined_columns(left.columns, [right.columns[i] for i in keep])
     return Join(left, right, kind, lkeys, rkeys, columns, keep)
+
+
+def _joined_columns(left: list[Column], right: list[Column]) -> list[Column]:
+    """Left columns, then right ones; a right name the left has gets the first number free on
+    both sides (a right side already holding X1 makes a clashing X into X2), as Kusto.Language."""
+    taken = {n for n, _ in left} | {n for n, _ in right}
+    columns = list(left)
+    left_names = {n for n, _ in left}
+    for name, ktype in right:
+        if name in left_names:
+            name = unique_name(name, taken)
+            taken.add(name)
+        columns.append((name, ktype))
+    return columns
 
 
 def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
@@ -222,10 +234,7 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
     right = binder.tabular(node.right, env)
     lkeys, rkeys = _join_keys(binder, node, left, right)
     keep = [i for i in range(len(right.columns)) if i not in rkeys]
-    columns = list(left.columns)
-    for i in keep:
-        name, ktype = right.columns[i]
-        columns.append((unique_name(name, [n for n, _ in columns]), ktype))
+    columns = _joined_columns(left.columns, [right.columns[i] for i in keep])
     return Join(left, right, node.kind, lkeys, rkeys, columns, keep)
 
 
