@@ -206,3 +206,11 @@ def test_a_rule_on_a_table_the_workspace_lacks_is_rejected():
             put(client, emulator, "gd", scheduled(query="AWSGuardDuty | take 1"))
     assert "Failed to run the analytics rule query" in info.value.error.message
     assert "'AWSGuardDuty'" in info.value.error.message
+
+
+@pytest.mark.parametrize("kind", [[], {}, 1, None])
+def test_a_kind_that_is_not_text_is_a_400(sentinel, emulator, kind):
+    url = (f"{emulator.url}{emulator.workspace_resource_id}/providers/Microsoft.SecurityInsights/alertRules/r1"
+           "?api-version=2025-10-01-preview")
+    answer = sentinel.send_request(HttpRequest("PUT", url, json={"kind": kind, "properties": {}}))
+    assert answer.status_code == 400 and "kind" in answer.json()["error"]["message"]

@@ -81,7 +81,7 @@ def validate(body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     if kind is None:
         raise bad_request("The 'kind' property is required: set kind to 'Scheduled' or 'NRT' "
                           "(the 2.0.0b SDK models do not set it for you).")
-    if kind not in REQUIRED:
+    if not isinstance(kind, str) or kind not in REQUIRED:
         raise bad_request(f"Alert rule kind {kind!r} is not supported here; use 'Scheduled' or 'NRT'.")
     if kind == "NRT" and not ctx.api_version.endswith("-preview"):
         raise bad_request(f"The alert rule kind 'NRT' is not available in api-version {ctx.api_version}; "
