@@ -97,3 +97,11 @@ def test_a_body_nested_too_deeply_is_a_400_not_a_crash(trail):
                            headers={"Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidRequestContent"
     assert "nested too deeply" in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("timespan", ["P30000D/0001-02-01T00:00:00Z", "9999-12-01T00:00:00Z/P60D", "yesterday"])
+def test_a_timespan_outside_the_calendar_is_a_400(trail, timespan):
+    trail.anonymous_queries = True
+    url = f"{trail.url}/v1/workspaces/{trail.workspace_id}/query"
+    answer = requests.post(url, json={"query": "print 1", "timespan": timespan}, verify=str(trail.ca_file), timeout=5)
+    assert answer.status_code == 400 and answer.json()["error"]["innererror"]["code"] == "InvalidTimespan"

@@ -27,7 +27,16 @@ def format_datetime(value: datetime) -> str:
 
 
 def parse_interval(text: str, now: datetime) -> tuple[datetime, datetime]:
-    """The query API's `timespan`: a duration ending now, `start/end`, `start/duration` or `duration/end`."""
+    """The query API's `timespan`: a duration ending now, `start/end`, `start/duration` or `duration/end`.
+
+    ValueError for anything else, including an interval reaching past the years a datetime can hold."""
+    try:
+        return _interval(text, now)
+    except OverflowError:
+        raise ValueError(f"timespan {text!r} reaches outside the years 1 to 9999") from None
+
+
+def _interval(text: str, now: datetime) -> tuple[datetime, datetime]:
     if "/" not in text:
         return now - parse_iso_duration(text), now
     first, second = (part.strip() for part in text.split("/", 1))
