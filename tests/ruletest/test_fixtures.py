@@ -156,3 +156,9 @@ def test_unreadable_shared_rows_file_is_located(tmp_path, name, content, message
     (tmp_path / name).write_bytes(content)
     d = error(tmp_path, GOOD.replace("TrustedIPs:\n    - {SearchKey: 203.0.113.10}", f"TrustedIPs: {name}"))
     assert message in d.message and d.location.line == 3
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:10:00Z", "9999-12-31T23:00:00Z"])
+def test_now_stays_where_runs_and_lookbacks_fit_the_calendar(tmp_path, now):
+    d = error(tmp_path, GOOD.replace("now: 2026-01-15T12:00:00Z", f"now: '{now}'"))
+    assert (d.code, d.location.line) == ("DET653", 7) and d.message == "now must lie in the years 1900 to 9000"

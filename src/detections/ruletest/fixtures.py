@@ -35,6 +35,9 @@ QUERY_FAILED = "DET655"
 MIN_CASES = "DET656"
 
 KeyPath = tuple[str | int, ...]
+# A case's `now`: runs and lookbacks reach up to about 40 years back (1000 runs of 14 days), which
+# must stay inside the calendar datetimes can hold.
+NOW_YEARS = (1900, 9000)
 MAX_RUNS = 1000  # a timeline replays the case's records once per run: keep a typo from running for hours
 _FILE_HINT = "a fixture file is a mapping with `rule:` and `cases:` (see docs/fixtures.md)"
 
@@ -117,6 +120,10 @@ def _case(reader: _Reader, raw: Any, where: KeyPath, watchlists: dict[str, Rows]
             now = parse_time(data["now"], DEFAULT_NOW)
         except TimeFormatError as exc:
             raise reader.fail((*where, "now"), str(exc), code=BAD_TIME) from None
+        if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
+            raise reader.fail((*where, "now"), f"now must lie in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}",
+                              "the simulation runs the rule at times before `now`; pick a realistic date",
+                              code=BAD_TIME)
     runs = None
     if data.get("timeline") is not None:
         timeline = reader.mapping(data["timeline"], (*where, "timeline"), _TIMELINE, ("runs",), "timeline")
