@@ -394,3 +394,28 @@ def test_tables_can_be_imported_before_the_engine():
         code = f"import {first}, {second}; from detections.tables import TABLES; {second}; print(len(TABLES))"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert (done.returncode, done.stdout.strip()) == (0, "4"), done.stderr
+
+
+def test_row_window_session_docs_example():
+    """row_window_session(): sessions of at most 1h, rows less than 5m apart, restarted per ID."""
+    query = """datatable (ID:string, Timestamp:datetime) [
+        "1", datetime(2024-04-11 10:00:00), "2", datetime(2024-04-11 10:18:00), "1", datetime(2024-04-11 11:00:00),
+        "3", datetime(2024-04-11 11:30:00), "2", datetime(2024-04-11 13:30:00), "2", datetime(2024-04-11 10:16:00)]
+    | sort by ID asc, Timestamp asc
+    | extend SessionStarted = row_window_session(Timestamp, 1h, 5m, ID != prev(ID))
+    | project ID, Started = format_datetime(SessionStarted, "HH:mm")"""
+    assert run(query).rows == [("1", "10:00"), ("1", "11:00"), ("2", "10:16"), ("2", "10:16"), ("2", "13:30"),
+                               ("3", "11:30")]
+    with pytest.raises(KqlSemanticError, match="serialize"):
+        run("T | extend S = row_window_session(C, 1h, 5m)")
+
+
+def test_row_rank_min_and_dense_docs_example():
+    """row_rank_min: the minimal row number of the value; row_rank_dense: distinct values so far."""
+    query = """datatable(Category:string, Item:string, Value:int)
+        ["A", "item1", 10, "A", "item2", 10, "A", "item3", 5, "A", "item4", 20, "B", "item2", 5, "B", "item1", 7]
+    | sort by Category asc, Value asc
+    | extend Min = row_rank_min(Value, Category != prev(Category)), Dense = row_rank_dense(Value, Category != prev(Category))
+    | project Item, Min, Dense"""
+    assert run(query).rows == [("item3", 1, 1), ("item1", 2, 2), ("item2", 2, 2), ("item4", 4, 3), ("item2", 1, 1),
+                               ("item1", 2, 2)]

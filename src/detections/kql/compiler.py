@@ -496,6 +496,63 @@ class Compiler:
 
         return CExpr(fn, term.type)
 
+    def _row_rank(self, node: ast.Call, scope: Scope) -> CExpr:
+        """row_rank_dense(Term [, restart]) counts the distinct Term values met so far;
+        row_rank_min(Term [, restart]) is the row number where the current run of equal values began."""
+        self._check_arity(node, 1, 2)
+        window = self._window(node, scope)
+        term = self.compile(node.args[0], scope).fn
+        restart = self.compile(node.args[1], scope).fn if len(node.args) > 1 else None
+        dense, key = node.name == "row_rank_dense", object()
+
+        def fn(r: tuple) -> Any:
+            state = window.state
+            x = term(r)
+            found = state.get(key)
+            if found is None or (restart is not None and restart(r) is True):
+                number = rank = 1
+            else:
+                number, rank, previous = found
+                number += 1
+                if x != previous:
+                    rank = rank + 1 if dense else number
+            state[key] = (number, rank, x)
+            return rank
+
+        return CExpr(fn, KType.LONG)
+
+    def _row_window_session(self, node: ast.Call, scope: Scope) -> CExpr:
+        """row_window_session(Expr, MaxDistanceFromFirst, MaxDistanceBetweenNeighbors [, Restart]):
+        the Expr value that started the row's session. A row starts a session when there is no
+        session (first row, or after a null), when it is at least MaxDistanceFromFirst after the
+        session's start or MaxDistanceBetweenNeighbors after the previous row, or when Restart is true."""
+        self._check_arity(node, 3, 4)
+        window = self._window(node, scope)
+        args = [self.compile(a, scope) for a in node.args]
+        if args[0].type not in (KType.DATETIME, U) or any(a.type not in (KType.TIMESPAN, U) for a in args[1:3]):
+            raise self.binder.error(node, "row_window_session() takes a datetime and two timespans "
+                                          "(e.g. row_window_session(TimeGenerated, 1h, 5m))")
+        if not (args[1].rowfree and args[2].rowfree):
+            raise self.binder.error(node, "row_window_session(): the two distances must be constants")
+        value, first_gap, neighbor_gap = args[0].fn, args[1].fn, args[2].fn
+        restart = args[3].fn if len(args) > 3 else None
+        key = object()
+
+        def fn(r: tuple) -> Any:
+            state = window.state
+            x = value(r)
+            start, previous = state.get(key, (None, None))
+            if x is None:
+                state[key] = (None, None)
+                return None
+            if (start is None or previous is None or x >= start + first_gap(r) or x >= previous + neighbor_gap(r)
+                    or (restart is not None and restart(r) is True)):
+                start = x
+            state[key] = (start, x)
+            return start
+
+        return CExpr(fn, KType.DATETIME)
+
     def _pack_all(self, node: ast.Call, scope: Scope) -> CExpr:
         self._check_arity(node, 0, 1)
         names = [name for name, _ in scope.columns]
@@ -620,6 +677,9 @@ _SPECIAL_CALLS: dict[str, Callable[[Compiler, ast.Call, Scope], CExpr]] = {
     "prev": Compiler._prev_next,
     "next": Compiler._prev_next,
     "row_cumsum": Compiler._row_cumsum,
+    "row_window_session": Compiler._row_window_session,
+    "row_rank_dense": Compiler._row_rank,
+    "row_rank_min": Compiler._row_rank,
     "pack_all": Compiler._pack_all,
     "columnifexists": Compiler._column_ifexists,
     "column_ifexists": Compiler._column_ifexists,

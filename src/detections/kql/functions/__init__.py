@@ -43,6 +43,7 @@ EXECUTOR_FUNCTIONS: dict[str, str] = {
     "next": "needs a serialized row set",
     "row_rank_dense": "needs a serialized row set",
     "row_rank_min": "needs a serialized row set",
+    "row_window_session": "needs a serialized row set",
     "toscalar": "evaluates a tabular expression",
     "materialize": "caches a tabular expression",
     "_GetWatchlist": "resolved from the local watchlist mapping",
