@@ -125,3 +125,10 @@ def test_a_bad_value_in_table_rows_is_reported_as_such_not_as_a_native_format_er
     result = cli("query", "AWSVPCFlow", "--table", f"AWSVPCFlow={tmp_path / 'rows.json'}")
     assert result.exit_code == 1
     assert "record 0 field DstPort: column DstPort (int): 1099511627776 is outside the 32-bit range" in result.output
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00Z", "9999-12-31T23:00:00Z"])
+def test_now_must_be_a_time_queries_can_look_back_from(cli, tmp_path, now):
+    (tmp_path / "t.json").write_text("[]")
+    result = cli("query", "print ago(1d)", "--now", now, "--table", f"T={tmp_path / 't.json'}")
+    assert result.exit_code == 2 and "give a time in the years 1900 to 9000" in result.output

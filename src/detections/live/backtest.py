@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from detections.content.model import AnalyticsRule
-from detections.live.errors import LiveUsageError
 from detections.live.target import Workspace, floor_to
 
 NRT_WINDOW = timedelta(hours=1)
 _JUST_BEFORE = timedelta(microseconds=1)
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -50,8 +48,6 @@ def run_times(rule: AnalyticsRule, days: int, end: datetime) -> tuple[timedelta,
     period = rule.query_period if rule.kind != "NRT" and rule.query_period else frequency
     last = floor_to(end, frequency)
     count = int(timedelta(days=days) / frequency)
-    if end - _EARLIEST < timedelta(days=days) + period + frequency:  # the first window must be a real time
-        raise LiveUsageError(f"--end {end.isoformat()} leaves no room for {days} day(s) of history before it")
     return frequency, period, [last - frequency * (count - 1 - i) for i in range(count)]
 
 

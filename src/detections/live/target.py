@@ -57,11 +57,15 @@ def parse_when(text: str | None) -> datetime:
     if not text:
         return datetime.now(UTC)
     from detections.emulator import iso8601
+    from detections.mappers.times import NOW_YEARS
 
     try:
-        return iso8601.parse_datetime(text)
+        when = iso8601.parse_datetime(text)
     except ValueError:
         raise LiveUsageError(f"{text!r} is not an ISO 8601 time such as 2026-01-15T00:00:00Z") from None
+    if not NOW_YEARS[0] <= when.year <= NOW_YEARS[1]:
+        raise LiveUsageError(f"{text!r}: give a time in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}")
+    return when
 
 
 def floor_to(moment: datetime, step: timedelta) -> datetime:

@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime
 from detections.content.durations import parse_duration
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+# The years a simulated or queried `now` may lie in: runs, lookbacks and ago() reach decades before it
+# (1000 runs of 14 days is about 40 years), which must stay inside the calendar datetimes can hold.
+NOW_YEARS = (1900, 9000)
 
 _RELATIVE = re.compile(r"^(?:now)?\s*([+-])\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*)+)$")
 _EPOCH = re.compile(r"^\d{9,10}(?:\.\d+)?$")

@@ -21,7 +21,7 @@ from detections.content.yamlio import parse_yaml_value, read_text, read_yaml
 from detections.diagnostics import ContentError, Diagnostic
 from detections.mappers import MAPPERS, MapError
 from detections.mappers.rows import coerce_row
-from detections.mappers.times import DEFAULT_NOW, TimeFormatError, parse_time
+from detections.mappers.times import DEFAULT_NOW, NOW_YEARS, TimeFormatError, parse_time
 from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
 from detections.tables import TABLES
 
@@ -35,9 +35,6 @@ QUERY_FAILED = "DET655"
 MIN_CASES = "DET656"
 
 KeyPath = tuple[str | int, ...]
-# A case's `now`: runs and lookbacks reach up to about 40 years back (1000 runs of 14 days), which
-# must stay inside the calendar datetimes can hold.
-NOW_YEARS = (1900, 9000)
 MAX_RUNS = 1000  # a timeline replays the case's records once per run: keep a typo from running for hours
 _FILE_HINT = "a fixture file is a mapping with `rule:` and `cases:` (see docs/fixtures.md)"
 
