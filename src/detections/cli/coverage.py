@@ -11,27 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from detections import report
-from detections.content import load_repository
+from detections.cli.options import ROOT_OPTION, load_content, resolve_root
 from detections.content.model import Location, Repository
 from detections.coverage.cases import case_lookup
 from detections.coverage.generate import generated_files, orphan_files, stale_files, write_files
 from detections.coverage.policy import policy_diagnostics
 from detections.coverage.sources import DATA_SOURCES, data_sources
 from detections.diagnostics import Diagnostic
-from detections.validate import find_root
-
-root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Content repository (default: the folder holding rules/ at or above the current one).",
-)
-
-
-def _load(root: Path | None) -> tuple[Repository, list[Diagnostic]]:
-    folder = root or find_root(Path.cwd())
-    if folder is None:
-        raise click.UsageError("no rules/ folder here or above; run inside a content repository or pass --root")
-    problems: list[Diagnostic] = []
-    return load_repository(folder, problems), problems
 
 
 def _summary(repository: Repository, console: Console) -> None:
@@ -54,7 +40,7 @@ def _summary(repository: Repository, console: Console) -> None:
 
 
 @click.command()
-@root_option
+@ROOT_OPTION
 @click.option("--check", is_flag=True, help="Also fail when generated docs/ is out of date with the content.")
 def coverage(root: Path | None, check: bool) -> None:
     """Report ATT&CK and Zero Trust coverage and the library policy (exit 1 on gaps).
@@ -62,9 +48,9 @@ def coverage(root: Path | None, check: bool) -> None:
     Every rule must have tactics, techniques, a Zero Trust principle and entity mappings. With
     --check (run by `make check`) docs/ must also match the content: `make docs` refreshes it.
     """
-    repository, problems = _load(root)
+    repository = load_content(resolve_root(root))
     _summary(repository, Console())
-    problems += policy_diagnostics(repository)
+    problems = policy_diagnostics(repository)
     if check:
         docs_dir = repository.root / "docs"
         files = generated_files(repository, case_lookup(repository, repository.root / "fixtures"))
@@ -81,16 +67,13 @@ def coverage(root: Path | None, check: bool) -> None:
 
 
 @click.command()
-@root_option
+@ROOT_OPTION
 def docs(root: Path | None) -> None:
     """Generate docs/: a page per rule and hunting query, the coverage layer and the Zero Trust matrix."""
-    repository, problems = _load(root)
+    repository = load_content(resolve_root(root))
     docs_dir = repository.root / "docs"
     changed = write_files(generated_files(repository, case_lookup(repository, repository.root / "fixtures")), docs_dir)
     for path in changed:
         click.echo(f"updated docs/{path.as_posix()}")
     click.echo(f"{len(changed)} file(s) changed")
-    if problems:
-        report.write("human", problems, sys.stdout, root=repository.root)
-    sys.exit(report.exit_code(problems))
 

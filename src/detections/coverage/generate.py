@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from detections.content.atomic import write_text
 from detections.content.model import Repository
 from detections.coverage.attack import navigator_layer
 from detections.coverage.matrix import matrix_markdown
@@ -44,16 +43,11 @@ def orphan_files(files: dict[Path, str], docs_dir: Path) -> list[Path]:
 
 
 def write_files(files: dict[Path, str], docs_dir: Path) -> list[Path]:
-    """Write changed files atomically (temp file + rename), delete orphans; returns what changed."""
+    """Write changed files (each whole or not at all), delete orphans; returns what changed."""
     orphans = orphan_files(files, docs_dir)
     for orphan in orphans:
         (docs_dir / orphan).unlink()
     changed = stale_files(files, docs_dir)
     for relative in changed:
-        target = docs_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(files[relative])
-        os.replace(temp, target)
+        write_text(docs_dir / relative, files[relative])
     return changed + orphans
