@@ -53,6 +53,19 @@ def test_union_withsource_and_isfuzzy():
         run("union T, NoSuchTable")
 
 
+def test_fuzzy_union_branch_over_a_missing_table_adds_unknown_columns():
+    """A Sentinel rule often unions its table with one this workspace lacks (isfuzzy=true): that
+    branch gives no rows, its own columns are typed unknown, the known table's columns keep their
+    names and types, and the names the missing table would supply may be read afterwards."""
+    query = """union isfuzzy=true (WindowsEvent | project B, Extra = tostring(EventData.x)), (T | project B, A)
+    | where isnotempty(Extra) or A > 1 | project B, A, Extra, Other = tostring(Missing)"""
+    result = run(query)
+    assert bind("union isfuzzy=true (WindowsEvent | project B, C), (T | project B)", SCHEMA) == [
+        ("B", "string"), ("C", "unknown")]
+    assert result.columns == ["B", "A", "Extra", "Other"] and result.rows == [("y", 2, "", ""), ("x", 3, "", "")]
+    assert bind("union isfuzzy=true T, NoSuchTable | summarize by A | project Missing", SCHEMA) == [("Missing", "unknown")]
+
+
 def test_let_scalars_tables_materialize_and_toscalar():
     query = """let threshold = 1; let names = dynamic(["y"]);
     let hits = materialize(T | where A > threshold);

@@ -206,6 +206,8 @@ def test_bind_agrees_with_oracle(key, oracle):
     if result is None or result["kind"] != "table":
         return  # fork and other multi-result queries: validity only
     expected = [(c["name"], c["type"]) for c in result["columns"]]
+    if any(ktype == "unknown" for _, ktype in expected):
+        return  # columns of tables we do not have, or made by bag_unpack/pivot from data: validity only
     assert [(name, ktype.value) for name, ktype in columns] == expected
 
 

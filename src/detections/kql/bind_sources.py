@@ -128,11 +128,17 @@ def bind_union(binder: Binder, node: ast.Union, env: Env, piped: Op | None = Non
             else:
                 parts.append((_table_label(table), binder.tabular(table, env)))
         except KqlSemanticError:
-            if not node.isfuzzy:
-                raise
+            missing = binder.missing_table(table, env) if node.isfuzzy else None
+            if missing is None:
+                if not node.isfuzzy:
+                    raise
+                continue
+            parts.append((_table_label(table), missing))
     if not parts:
         raise binder.error(node, "union has no tables to read")
-    return binder.union_of(parts, node.withsource, node.kind == "inner", node)
+    union = binder.union_of(parts, node.withsource, node.kind == "inner", node)
+    union.open_schema = any(op.open_schema for _, op in parts)
+    return union
 
 
 def bind_union_operator(binder: Binder, node: ast.Union, op: Op, env: Env) -> Op:

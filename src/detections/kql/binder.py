@@ -296,13 +296,18 @@ class Binder:
 
     def union_of(self, parts: list[tuple[str, Op]], withsource: str | None, inner: bool, node: Any) -> Op:
         """Outer union by column name; a name with several types becomes one column per type
-        (`X_string`, `X_long`), as Kusto names them."""
+        (`X_string`, `X_long`), as Kusto names them. Unknown types do not split a column (Kusto.Language
+        lists `X_unknown` for a fuzzy branch over a missing table; replaying, the known column's
+        rows must stay under its own name)."""
         variants: dict[str, list[KType]] = {}
         for _, op in parts:
             for name, ktype in op.columns:
                 kinds = variants.setdefault(name, [])
                 if ktype not in kinds:
                     kinds.append(ktype)
+        for kinds in variants.values():  # a column of unknown type (a fuzzy branch over a missing
+            if len(kinds) > 1 and KType.UNKNOWN in kinds:  # table) takes the known type: no X_unknown split
+                kinds.remove(KType.UNKNOWN)
         if inner:
             common = set.intersection(*({n for n, _ in op.columns} for _, op in parts))
             variants = {n: k for n, k in variants.items() if n in common}
@@ -331,13 +336,34 @@ class Binder:
         op = self.tabular(node.source, env)
         if not isinstance(op, _Poisoned):
             return self.operators(node.operators, op, env)
-        outer, self.unresolved = self.unresolved, set()  # its columns are unknown: check the rest leniently
+        return self._lenient(node.operators, op, env)
+
+    def _lenient(self, nodes: tuple, op: Op, env: Env) -> Op:
+        """Operators over a source whose columns are unknown: names they read are null of unknown type."""
+        outer, self.unresolved = self.unresolved, set()
         try:
-            return self.operators(node.operators, op, env)
+            return self.operators(nodes, op, env)
         finally:
             self.unresolved = outer
 
+    def missing_table(self, node: Any, env: Env) -> Op | None:
+        """A fuzzy union's branch over a table this workspace lacks (`union isfuzzy=true (WindowsEvent
+        | project A)`): no rows, its columns typed unknown, as Kusto.Language binds it. None when the
+        branch does not read a missing table."""
+        source = node.source if isinstance(node, ast.Pipe) else node
+        if not isinstance(source, (ast.TableRef, ast.Name)) or "*" in source.name:
+            return None
+        if env.lookup(source.name) is not None or source.name in self.schemas:
+            return None
+        branch = self._lenient(node.operators, _Poisoned(), env) if isinstance(node, ast.Pipe) else _Poisoned()
+        branch.open_schema = True
+        return branch
+
     def operators(self, nodes: tuple, op: Op, env: Env) -> Op:
+        if op.open_schema and self.unresolved is None:
+            result = self._lenient(nodes, op, env)
+            result.open_schema = True
+            return result
         for position, item in enumerate(nodes):
             handler = _OPERATORS.get(type(item))
             if handler is None:

@@ -67,6 +67,9 @@ class Op:
     # Whether the row order is defined, so window functions (row_number, prev...) may run: sort,
     # top, range, serialize... make it so, where/extend/project/take keep it, the rest drop it.
     serialized = False
+    # Whether the columns may include ones no one knows (a fuzzy union over a table this workspace
+    # lacks): names the schema lacks then read as null of unknown type, as Kusto.Language allows.
+    open_schema = False
 
     def run(self, rt: Runtime) -> list[Row]:
         raise NotImplementedError
@@ -107,6 +110,7 @@ class Cached(Op):
 
     def __init__(self, inner: Op) -> None:
         self.inner, self.columns, self.serialized = inner, inner.columns, inner.serialized
+        self.open_schema = inner.open_schema
 
     def run(self, rt: Runtime) -> list[Row]:
         key = id(self)
