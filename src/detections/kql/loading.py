@@ -77,10 +77,15 @@ def convert_rows(rows: Iterable[Mapping[str, Any]], columns: list[Column],
         cells = template.copy()
         for name, value in row.items():
             found = get(name)
-            if found is not None:
-                converted = cells[found[0]] = found[1](value)
-                if converted is None and value is not None and value != "" and problems is not None:
-                    _note(problems, number, name, value, columns[found[0]][1])
+            if found is None:
+                continue
+            position, convert, native = found
+            if type(value) in native:  # already the engine's representation: no call
+                cells[position] = value
+                continue
+            converted = cells[position] = convert(value)
+            if converted is None and value is not None and value != "" and problems is not None:
+                _note(problems, number, name, value, columns[position][1])
         out.append(tuple(cells))
     return out
 
@@ -93,11 +98,17 @@ def _note(problems: list[str], number: int, name: str, value: Any, ktype: KType)
         problems.append(f"row {number}: {name} = {value!r} is not of type {ktype.value}; it reads as null")
 
 
+# Python types convert_rows keeps without a call, per column type (as converter() does; type() is
+# exact, so a bool is not taken as an int).
+_AS_IS: dict[KType, tuple[type, ...]] = {kind: types for kind, types in _NATIVE.items() if kind is not KType.REAL}
+
+
 @lru_cache(maxsize=256)
-def _layout(columns: tuple[Column, ...]) -> tuple[list[Any], dict[str, tuple[int, Callable[[Any], Any]]]]:
-    """Per schema, once: the row of nulls and each column's position and converter."""
+def _layout(columns: tuple[Column, ...]) -> tuple[list[Any], dict[str, tuple[int, Callable[[Any], Any], tuple]]]:
+    """Per schema, once: the row of nulls and each column's position, converter and the Python
+    types its values may keep without conversion."""
     template = [null_of(t) for _, t in columns]
-    return template, {name: (i, converter(t)) for i, (name, t) in enumerate(columns)}
+    return template, {name: (i, converter(t), _AS_IS.get(t, ())) for i, (name, t) in enumerate(columns)}
 
 
 def infer_columns(rows: list[Mapping[str, Any]]) -> list[Column]:

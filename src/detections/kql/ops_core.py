@@ -161,18 +161,18 @@ class Compute(Op):
                  window: Window | None = None, serialized: bool | None = None) -> None:
         self.source, self.columns, self.parts, self.label, self.window = source, columns, parts, label, window
         self.serialized = source.serialized if serialized is None else serialized
+        self._shape = self._plan_shape(parts, len(source.columns)) if window is None else None
 
-    def run(self, rt: Runtime) -> list[Row]:
-        rows = self.source.run(rt)
-        parts = self.parts
+    @staticmethod
+    def _plan_shape(parts: list[int | RowFn], n_in: int) -> Callable[[list[Row]], list[Row]]:
+        """How rows are built, decided once per plan (not per run): the fast path for the shape."""
         if all(isinstance(p, int) for p in parts):  # project of columns: one C-level pick per row
             if not parts:
-                return [() for _ in rows]
+                return lambda rows: [() for _ in rows]
             pick = itemgetter(*parts)
-            return [pick(r) for r in rows] if len(parts) > 1 else [(pick(r),) for r in rows]
-        if self.window is not None:
-            return self._run_windowed(rows)
-        n_in = len(self.source.columns)
+            if len(parts) > 1:
+                return lambda rows: [pick(r) for r in rows]
+            return lambda rows: [(pick(r),) for r in rows]
         computed = [(k, p) for k, p in enumerate(parts) if not isinstance(p, int)]
         if all(p == k for k, p in enumerate(parts) if isinstance(p, int)) and len(parts) >= n_in:
             # extend: the input row with some columns replaced in place and new ones appended
@@ -180,18 +180,28 @@ class Compute(Op):
                 extra = [p for _, p in computed]
                 if len(extra) == 1:
                     f = extra[0]
-                    return [r + (f(r),) for r in rows]
-                return [r + tuple([f(r) for f in extra]) for r in rows]
+                    return lambda rows: [r + (f(r),) for r in rows]
+                return lambda rows: [r + tuple([f(r) for f in extra]) for r in rows]
             padding = [None] * (len(parts) - n_in)
-            out = []
-            for r in rows:
-                cells = [*r, *padding]
-                for k, f in computed:
-                    cells[k] = f(r)
-                out.append(tuple(cells))
-            return out
+
+            def replace(rows: list[Row]) -> list[Row]:
+                out = []
+                for r in rows:
+                    cells = [*r, *padding]
+                    for k, f in computed:
+                        cells[k] = f(r)
+                    out.append(tuple(cells))
+                return out
+
+            return replace
         fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in parts]
-        return [tuple([f(r) for f in fns]) for r in rows]
+        return lambda rows: [tuple([f(r) for f in fns]) for r in rows]
+
+    def run(self, rt: Runtime) -> list[Row]:
+        rows = self.source.run(rt)
+        if self._shape is None:
+            return self._run_windowed(rows)
+        return self._shape(rows)
 
     def _run_windowed(self, rows: list[Row]) -> list[Row]:
         fns = [(lambda r, i=p: r[i]) if isinstance(p, int) else p for p in self.parts]
