@@ -375,16 +375,28 @@ def test_emulator_printed_exports_match_the_emulator(emulator) -> None:
     assert set(exported_names(exports)) <= set(emulator.environment())
 
 
-def test_emulator_python_example_runs(emulator) -> None:
+def list_alert_rules(emulator) -> list:
+    """The guide's client construction, then one LIST request."""
     from azure.mgmt.securityinsight import SecurityInsightsMgmtClient
 
-    example = blocks("emulator.md", "python")[0]
-    assert "SecurityInsightsMgmtClient(emulator.credential, emulator.subscription_id," in example
+    assert "SecurityInsightsMgmtClient(emulator.credential, emulator.subscription_id,\n" \
+           "                                        base_url=emulator.url, **emulator.client_kwargs())" \
+           in blocks("emulator.md", "python")[0]
     client = SecurityInsightsMgmtClient(emulator.credential, emulator.subscription_id,
                                         base_url=emulator.url, **emulator.client_kwargs())
-    assert list(client.alert_rules.list(emulator.resource_group, emulator.workspace_name)) == []
+    return list(client.alert_rules.list(emulator.resource_group, emulator.workspace_name))
+
+
+def test_emulator_python_example_runs(emulator) -> None:
+    assert list_alert_rules(emulator) == []
     assert emulator.store.names("alertRules") == []
-    assert [r.method for r in emulator.requests] == ["GET"]
+    assert [(r.method, r.status) for r in emulator.requests] == [("GET", 200)]
+
+
+def test_emulator_faults_example_runs(emulator) -> None:
+    exec(compile(blocks("emulator.md", "python")[1], "docs/emulator.md", "exec"), {"emulator": emulator})
+    assert list_alert_rules(emulator) == []   # the example ends with faults.clear(): no 429 is left armed
+    assert [(r.method, r.status) for r in emulator.requests] == [("GET", 200)]
 
 
 def test_deploy_target_table_matches_help(tmp_path: Path, monkeypatch) -> None:
