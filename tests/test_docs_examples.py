@@ -135,6 +135,49 @@ def test_content_format_python_example_runs(monkeypatch) -> None:
         "rules/AWSCloudTrail/ConsoleLoginWithoutMfa.yaml:")
 
 
+def test_content_format_published_quirks_load(tmp_path: Path, monkeypatch) -> None:
+    """Every quirk "What loads unchanged" lists, in one CRLF file without a final newline."""
+    listed = (DOCS / "content-format.md").read_text()
+    for quirk in ("CRLF line endings", "`status : Available`", "indented by one space or not at all",
+                  "block scalars that start with a blank line", "descriptions wrapped in quotes inside a `|` block",
+                  "`kind: scheduled` and `triggerOperator: GreaterThan`"):
+        assert quirk in listed
+    rule = readme_rule().split("x-detections:")[0]
+    for before, after in (("description: A trail", "description: |\n  'A trail"), ("logging.\n", "logging.'\n"),
+                          ("severity: High\n", "severity: High\nstatus : Available\n"),
+                          ("  - connectorId: AWS\n    dataTypes: [AWSCloudTrail]",
+                           " - connectorId: AWS\n   dataTypes:\n   - AWSCloudTrail"),
+                          ("tactics: [DefenseEvasion]", "tactics:\n- DefenseEvasion"),
+                          ("query: |\n", "query: |\n\n"), ("kind: Scheduled", "kind: scheduled"),
+                          ("triggerOperator: gt", "triggerOperator: GreaterThan")):
+        assert before in rule, before
+        rule = rule.replace(before, after)
+    rule = rule.rstrip("\n").replace("\n", "\r\n")
+    (tmp_path / "rules/AWSCloudTrail").mkdir(parents=True)
+    (tmp_path / "rules/AWSCloudTrail/CloudTrailLoggingStopped.yaml").write_bytes(rule.encode())
+    result = invoke(["validate", "--format", "json"], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert sorted(diagnostic_codes(result)) == ["DET122", "DET122"]
+
+
+def test_content_format_hunting_tactic_with_space_and_time_placeholders(tmp_path: Path, monkeypatch) -> None:
+    assert "(`Credential Access`); that loads, with a warning (DET302)" in (DOCS / "content-format.md").read_text()
+    write(tmp_path / "hunting/AWSCloudTrail/ConsoleSignIns.yaml", """\
+id: 5c4d3e2f-1a2b-4c3d-9e8f-0a1b2c3d4e5f
+name: Console sign-ins in the hunting window
+description: Console sign-ins between the hunting page's start and end times.
+tactics: [Credential Access]
+relevantTechniques: [T1110]
+query: |
+  AWSCloudTrail
+  | where TimeGenerated between (todatetime('{{StartTimeISO}}') .. todatetime('{{EndTimeISO}}'))
+  | summarize count() by SourceIpAddress
+""")
+    result = invoke(["validate", "--format", "json"], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert diagnostic_codes(result) == ["DET302"]
+
+
 # --- validation.md ------------------------------------------------------------------------------------
 
 # (code, the example as the guide's table writes it, edit of the README rule that makes it)
