@@ -11,8 +11,17 @@ def test_all_product_tables_present_with_documented_column_counts():
         "AWSCloudTrail": 49,
         "AWSGuardDuty": 17,
         "AWSVPCFlow": 32,
-        "SecurityEvent": 216,
+        "SecurityEvent": 223,
     }
+
+
+def test_security_event_has_the_columns_published_rules_read():
+    """Microsoft's ScheduleTaskHide / StartStopHealthService pivot SecurityEvent by EventOriginId and
+    TenantId; the other standard columns are in the Azure Monitor table reference."""
+    columns = table_columns("SecurityEvent")
+    for name in ("EventOriginId", "TenantId", "MG", "AccessList", "AccessReason", "ImpersonationLevel"):
+        assert columns[name] is KType.STRING
+    assert columns["TimeCollected"] is KType.DATETIME
 
 
 def test_column_order_and_types_follow_the_schema_files():
