@@ -348,6 +348,27 @@ def test_fixtures_workbook_example_passes(tmp_path: Path, monkeypatch) -> None:
     assert run_cases(tmp_path, fixture, monkeypatch)["summary"]["passed"] == 1
 
 
+# Every time form "Times" lists, against a 1h lookback ending at 2026-01-15T12:00:00Z: inside it fires.
+TIME_FORMS = {"now": True, "-10m": True, "-90s": True, "now-1h": False, "-2h": False, "-1d": False, "-1h30m": False,
+              "+5m": False, "-2w": False, "-1500ms": True, "2026-01-15T12:00:00Z": True,
+              "2026-01-15T11:30:00": True, "1768478400": True}
+
+
+def test_fixtures_time_forms(tmp_path: Path, monkeypatch) -> None:
+    times = (DOCS / "fixtures.md").read_text().split("### Times", 1)[1].split("###", 1)[0]
+    for form in ("`now`", "`-10m`", "`-2h`", "`-1d`", "`-90s`", "`-1h30m`", "`+5m`", "`now-1h`",
+                 "units `ms s m h d w`", "(`2026-01-15T12:00:00Z`; no offset means UTC)", "(`1768478400`)"):
+        assert form in times, form
+    write(tmp_path / "rules/AWSCloudTrail/CloudTrailLoggingStopped.yaml", readme_rule())
+    cases = [{"name": f"TimeGenerated {when}", "now": "2026-01-15T12:00:00Z",
+              "records": {"AWSCloudTrail": [{"TimeGenerated": int(when) if when.isdigit() else when,
+                                             "EventName": "StopLogging"}]},
+              "expect": {"fires": fires}} for when, fires in TIME_FORMS.items()]
+    fixture = write(tmp_path / "fixtures/AWSCloudTrail/CloudTrailLoggingStopped.tests.yaml",
+                    yaml.safe_dump({"rule": "rules/AWSCloudTrail/CloudTrailLoggingStopped.yaml", "cases": cases}))
+    assert run_cases(tmp_path, fixture, monkeypatch)["summary"]["passed"] == len(TIME_FORMS)
+
+
 def test_rule_tests_commands_run(tmp_path: Path, monkeypatch) -> None:
     for folder in ("rules", "fixtures"):
         suffix = ".yaml" if folder == "rules" else ".tests.yaml"
