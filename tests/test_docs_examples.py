@@ -267,6 +267,15 @@ def test_validation_example_report_shape(tmp_path: Path, monkeypatch) -> None:
     assert shape(result.output) == shape(sample)
 
 
+def test_validation_python_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    write(tmp_path / "rules/AWSCloudTrail/CloudTrailLoggingStopped.yaml", readme_rule())
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        exec(compile(blocks("validation.md", "python")[0], "docs/validation.md", "exec"), {})
+    assert stopped.value.code == 0
+    assert "0 error(s), 0 warning(s) in 1 file" in capsys.readouterr().out
+
+
 # --- fixtures.md and rule-tests.md --------------------------------------------------------------------
 
 # A rule that reads everything the guide's reference example gives (two watchlists, one externaldata url),
