@@ -359,6 +359,21 @@ def test_check_does_not_repeat_a_broken_let_at_each_use():
     assert len(problems) == 2 and "Nope" in problems[1].message
 
 
+def test_check_does_not_report_what_follows_from_a_failed_operator():
+    """After an operator that fails (its output columns are unknown), its dependents are not
+    reported again; after a failed `where` (columns unchanged) later mistakes still are."""
+    from detections.kql import check
+
+    summarize = check("datatable(d:dynamic) [dynamic(1)] | summarize S = count() by d | where S > 0 | project S")
+    assert [p.message.split(":")[0] for p in summarize] == ["a summarize group key cannot be dynamic"]
+    joined = check("let a = NoSuchTable | summarize by IPAddress; "
+                   "AWSCloudTrail | join kind=inner a on $left.SourceIpAddress == $right.IPAddress | project IPAddress")
+    assert [p.message for p in joined] == ["unknown table 'NoSuchTable'"]
+    independent = check("AWSCloudTrail | where Nope == 1 | extend x = Other")
+    assert [p.message.split(" (")[0] for p in independent] == ["unknown column or variable 'Nope'",
+                                                               "unknown column or variable 'Other'"]
+
+
 def test_print_spreads_functions_that_return_several_columns():
     """series_fit_line() returns rsquare, slope, ...: print gives one column each (Kusto's names),
     or only the parts named by `(a, b) = ...`."""

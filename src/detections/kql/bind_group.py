@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Env, item_names, register_operator
+from detections.kql.binder import Binder, Env, item_names, register_operator, unknown_table
 from detections.kql.compiler import CExpr, Scope, tuple_reader
 from detections.kql.errors import KqlUnsupportedError
 from detections.kql.naming import aggregate_name, next_column_name
@@ -178,6 +178,14 @@ def _expand_pick(binder: Binder, function: str, call: ast.Call, names: tuple, co
     return [(name, ktype, (lambda values, j=j: values[slot][j])) for j, (name, ktype, _) in enumerate(parts)]
 
 
+def _unresolvable(node: Any, left: Op, right: Op) -> bool:
+    """A join key that only a table of unknown columns could supply (a missing fuzzy-union table,
+    a failed let in check() mode): the join gives an open table instead of a key error."""
+    lindex, rindex = left.index(), right.index()
+    return any((k.left not in lindex and left.open_schema) or (k.right not in rindex and right.open_schema)
+               for k in node.on)
+
+
 def _join_keys(binder: Binder, node: Any, left: Op, right: Op) -> tuple[list[int], list[int]]:
     lindex, rindex = left.index(), right.index()
     lkeys, rkeys = [], []
@@ -203,6 +211,8 @@ def bind_join(binder: Binder, node: ast.Join, left: Op, env: Env) -> Op:
     if kind not in JOIN_KINDS:
         raise binder.error(node, f"join kind '{kind}' is not supported", KqlUnsupportedError)
     right = binder.tabular(node.right, env)
+    if _unresolvable(node, left, right):
+        return unknown_table()
     lkeys, rkeys = _join_keys(binder, node, left, right)
     if kind in ("leftsemi", "leftanti"):
         columns, keep = list(left.columns), []
@@ -232,6 +242,8 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
     if node.kind not in ("leftouter", "inner"):
         raise binder.error(node, f"lookup kind '{node.kind}' is not supported (use leftouter or inner)")
     right = binder.tabular(node.right, env)
+    if _unresolvable(node, left, right):
+        return unknown_table()
     lkeys, rkeys = _join_keys(binder, node, left, right)
     keep = [i for i in range(len(right.columns)) if i not in rkeys]
     columns = _joined_columns(left.columns, [right.columns[i] for i in keep])

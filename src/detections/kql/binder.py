@@ -360,22 +360,27 @@ class Binder:
         return branch
 
     def operators(self, nodes: tuple, op: Op, env: Env) -> Op:
-        if op.open_schema and self.unresolved is None:
-            result = self._lenient(nodes, op, env)
-            result.open_schema = True
-            return result
         for position, item in enumerate(nodes):
+            if op.open_schema and self.unresolved is None:  # columns unknown from here: bind leniently
+                return self._open(nodes[position:], op, env)
             handler = _OPERATORS.get(type(item))
             if handler is None:
                 raise self.error(item, f"operator '{_operator_name(item)}' is not supported", KqlUnsupportedError)
             if self.collect:
                 bound = self._guard(lambda h=handler, i=item, o=op: h(self, i, o, env))
+                if bound is None and not isinstance(item, _KEEPS_COLUMNS):
+                    return self._open(nodes[position + 1:], op, env)
                 op = bound if bound is not None else op
             else:
                 op = handler(self, item, op, env)
             if isinstance(op, Deferred):
                 return op.finish(self, nodes[position + 1:], env)
         return op
+
+    def _open(self, nodes: tuple, op: Op, env: Env) -> Op:
+        result = self._lenient(nodes, op, env)
+        result.open_schema = True
+        return result
 
     def scope(self, op: Op, env: Env, window: Window | None = None) -> Scope:
         return Scope(list(op.columns), env, window)
@@ -390,10 +395,24 @@ class Binder:
 
 
 class _Poisoned(Source):
-    """The table of a let statement that failed to bind (check() mode): no known columns."""
+    """A table whose columns are unknown: a let statement that failed to bind (check() mode), a
+    fuzzy union's table the workspace lacks, a join on a key such a table would supply. No rows."""
+
+    open_schema = True
 
     def __init__(self) -> None:
         super().__init__([], [], "let")
+
+
+def unknown_table() -> Op:
+    """An open table with no known columns and no rows (see _Poisoned)."""
+    return _Poisoned()
+
+
+# Operators that keep their input's columns: when one fails in check() mode, the operators after it
+# are still checked strictly against those columns; after any other failing operator the columns
+# are unknown, so the rest is checked leniently (no cascade of "unknown column" errors).
+_KEEPS_COLUMNS = (ast.Where, ast.Take, ast.Sort, ast.Top, ast.Serialize, ast.Render, ast.As, ast.Sample)
 
 
 class Deferred:
