@@ -48,13 +48,13 @@ def blocks(guide: str, lang: str) -> list[str]:
     return fenced(DOCS / guide, lang)
 
 
-def doc_commands(guide: str, program: str = "detections") -> list[list[str]]:
-    """Every `$ <program> ...` line of the guide's console blocks as argv (comments, redirections and the
+def doc_commands(guide: str) -> list[list[str]]:
+    """Every `$ detections ...` line of the guide's console blocks as argv (comments, redirections and the
     program name dropped)."""
     commands = []
     for block in blocks(guide, "console"):
         for line in block.splitlines():
-            if not line.startswith(f"$ {program} "):
+            if not line.startswith("$ detections "):
                 continue
             words = shlex.split(line[2:], comments=True)
             if ">" in words:
@@ -63,9 +63,10 @@ def doc_commands(guide: str, program: str = "detections") -> list[list[str]]:
     return commands
 
 
-def invoke(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch, stdin: str | None = None) -> Result:
+def invoke(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`detections ARGS` run in-process from `cwd`, as a reader types it there."""
     monkeypatch.chdir(cwd)
-    return CliRunner().invoke(main, args, input=stdin)
+    return CliRunner().invoke(main, args)
 
 
 def write(path: Path, text: str) -> Path:
