@@ -47,7 +47,7 @@ emulate: $(STAMP)
 	$(BIN)/detections emulate $(EMULATE_ARGS)
 
 docs: $(STAMP)
-	$(BIN)/detections docs --out docs
+	$(BIN)/detections docs
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

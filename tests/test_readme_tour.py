@@ -16,8 +16,8 @@ def test_tour_rule_validates_tests_and_packages(tmp_path: Path, monkeypatch) -> 
     rule_yaml, fixture_yaml = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)[:2]
     (tmp_path / "rules" / "AWSCloudTrail").mkdir(parents=True)
     (tmp_path / "fixtures" / "AWSCloudTrail").mkdir(parents=True)
-    (tmp_path / "rules" / "AWSCloudTrail" / "CloudTrailLoggingStopped.yaml").write_text(rule_yaml)
-    (tmp_path / "fixtures" / "AWSCloudTrail" / "CloudTrailLoggingStopped.tests.yaml").write_text(fixture_yaml)
+    (tmp_path / "rules" / "AWSCloudTrail" / "TourTrailStopped.yaml").write_text(rule_yaml)
+    (tmp_path / "fixtures" / "AWSCloudTrail" / "TourTrailStopped.tests.yaml").write_text(fixture_yaml)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     for args in (["validate", "--strict"], ["test", "--min-cases"], ["package", "--out", "dist"]):
