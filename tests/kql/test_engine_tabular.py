@@ -401,16 +401,19 @@ def test_ingestion_time_is_the_record_time_of_replayed_rows():
     assert run("print ingestion_time()").rows == [(None,)]
 
 
-def test_results_do_not_share_dynamic_values_with_the_cached_plan_or_the_input():
-    query = 'let L = dynamic(["a"]); datatable(D:dynamic) [dynamic({"k": [1]})] | extend L = L'
+def test_results_do_not_share_dynamic_values_with_the_cached_plan():
+    """The plan (with its dynamic literals and datatable rows) is cached and shared by every run:
+    mutating one result must not change the next."""
+    query = 'let L = dynamic(["a"]); datatable(D:dynamic) [dynamic({"k": [1]})] | extend L = L, P = pack_array(1)'
     first = run(query)
     first.rows[0][0]["k"].append(2)
     first.rows[0][1].append("z")
+    first.rows[0][2].append(2)
     first.rows.append(("extra",))
-    assert run(query).rows == [({"k": [1]}, ["a"])]
-    given = {"T": [{"D": {"k": 1}}]}
-    run_query("T | project D", given).rows[0][0]["k"] = 2
-    assert given == {"T": [{"D": {"k": 1}}]}
+    assert run(query).rows == [({"k": [1]}, ["a"], [1])]
+    printed = run('print B = dynamic({"a": {"b": 1}})')
+    printed.rows[0][0]["a"]["b"] = 2
+    assert run('print B = dynamic({"a": {"b": 1}})').rows == [({"a": {"b": 1}},)]
 
 
 def test_tables_can_be_imported_before_the_engine():

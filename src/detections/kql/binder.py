@@ -433,7 +433,7 @@ def _as_param(value: CExpr, ktype: KType | None) -> CExpr:
     convert, fn = converter(ktype), value.fn
     if value.const:
         converted = convert(value.value)
-        return CExpr(lambda _r: converted, ktype, value.name, True, converted, True)
+        return constant(converted, ktype, value.name)
     return CExpr(lambda r: convert(fn(r)), ktype, value.name, rowfree=value.rowfree)
 
 

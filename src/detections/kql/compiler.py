@@ -52,6 +52,10 @@ class CExpr:
 
 
 def constant(value: Any, ktype: KType, name: str | None = None) -> CExpr:
+    """A value known when binding. A dict or list (`dynamic([...])`, a folded pack_array()) is copied
+    each time it is read: the plan is cached and shared, so what a result holds must be the caller's."""
+    if type(value) in (dict, list):
+        return CExpr(lambda _r: v.copy_json(value), ktype, name, const=True, value=value, rowfree=True)
     return CExpr(lambda _r: value, ktype, name, const=True, value=value, rowfree=True)
 
 

@@ -163,31 +163,7 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
         columns = list(plan.columns)
         warnings = problems + rt.warnings
         rt.reset(tables={}, watchlists={}, externaldata={})  # do not keep the caller's rows alive
-    return QueryResult([n for n, _ in columns], [t for _, t in columns], _detach(rows, columns), warnings)
-
-
-def _detach(rows: list[tuple], columns: list[Column]) -> list[tuple]:
-    """The caller's own copy of the result: a new list, and fresh dicts/lists for dynamic values,
-    which may be the cached plan's literals (`dynamic([...])`, datatable rows) or the caller's
-    input, so mutating a result never changes a later run."""
-    nested = [i for i, (_, ktype) in enumerate(columns) if ktype in (KType.DYNAMIC, KType.UNKNOWN)]
-    if not nested:
-        return list(rows)
-    out = []
-    for row in rows:
-        if any(type(row[i]) in (dict, list) for i in nested):
-            row = tuple(_copy_json(x) for x in row)
-        out.append(row)
-    return out
-
-
-def _copy_json(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {k: _copy_json(x) for k, x in value.items()}
-    if kind is list:
-        return [_copy_json(x) for x in value]
-    return value
+    return QueryResult([n for n, _ in columns], [t for _, t in columns], list(rows), warnings)
 
 
 def _failing_operator(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from detections.kql.types import KType
-from detections.kql.values import sort_key, to_json_text
+from detections.kql.values import copy_json, sort_key, to_json_text
 
 Row = tuple
 Column = tuple[str, KType]
@@ -86,8 +86,12 @@ class Source(Op):
 
     def __init__(self, columns: list[Column], rows: list[Row], label: str = "datatable") -> None:
         self.columns, self.rows, self.label = columns, rows, label
+        # the rows live in the cached plan: dynamic cells are handed out as copies
+        self._mutable = any(type(x) in (dict, list) for row in rows for x in row)
 
     def run(self, rt: Runtime) -> list[Row]:
+        if self._mutable:
+            return [tuple(copy_json(x) for x in row) for row in self.rows]
         return self.rows
 
 

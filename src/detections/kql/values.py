@@ -376,6 +376,16 @@ def from_ticks(count: int | float) -> timedelta | None:
 # --- dynamic -------------------------------------------------------------------------------------
 
 
+def copy_json(value: Any) -> Any:
+    """A fresh copy of a JSON value (dicts and lists copied all the way down; scalars shared)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: copy_json(x) for k, x in value.items()}
+    if kind is list:
+        return [copy_json(x) for x in value]
+    return value
+
+
 def parse_json(value: Any) -> Any:
     """parse_json()/todynamic(): JSON text is parsed; text that is not JSON stays a string;
     "" is null; non-string values are already dynamic and pass through."""
