@@ -183,16 +183,18 @@ def test_query_and_parameters_belong_to_workbook_cases_only(tmp_path):
     assert RULE_ID in path.read_text()
 
 
-def test_query_errors_point_into_the_workbook(tmp_path):
+@pytest.mark.parametrize("tag", ["", "!crlf "])  # `!crlf`: a workbook saved on Windows
+def test_query_errors_point_into_the_workbook(tmp_path, tag):
     root = _repo(tmp_path)
     workbook = root / "workbooks/TrailActivity.yaml"
-    workbook.write_text(workbook.read_text().replace("| summarize Events = count() by EventSource",
-                                                     "| summarize Events = count() by EventSourc"))
+    text = workbook.read_text().replace("| summarize Events = count() by EventSource",
+                                        "| summarize Events = count() by EventSourc")
+    workbook.write_text(text.replace("query: |\n          AWSCloudTrail", f"query: {tag}|\n          AWSCloudTrail"))
     result = _run(root)[0]
     assert result.status == "error" and result.error.code == "DET655"
     assert result.error.location.path == workbook
     line = workbook.read_text().splitlines()[result.error.location.line - 1]
-    assert "EventSourc" in line
+    assert line[result.error.location.column - 1:].startswith("EventSourc")
 
 
 def test_min_cases_wants_a_firing_case_for_every_query(tmp_path):

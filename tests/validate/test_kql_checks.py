@@ -69,6 +69,20 @@ def test_single_line_query_position(repo, fake):
     assert line[diagnostics[0].location.column - 1:].startswith("@@")
 
 
+@pytest.mark.parametrize("properties", ["!crlf ", "&q ", "!crlf &q ", "&q !crlf "])
+@pytest.mark.parametrize("style", ["|", "|-", "|2"])
+def test_workbook_query_with_node_properties_is_placed_like_without(repo, fake, properties, style):
+    """A `!crlf` block (workbooks saved on Windows) or an anchored one: the error is on its own line and
+    column, not on the block's first line."""
+    text = ("id: 695a3932-fda0-4d3a-8ced-fbd50556ab16\nname: W\ndescription: d\nversion: 1.0.0\ntemplate:\n  version: Notebook/1.0\n  items:\n"
+            "    - type: 3\n      content:\n        version: KqlItem/1.0\n"
+            f"        query: {properties}{style}\n          AWSCloudTrail\n          | where @@ == 1\n"
+            "          | project X\n")
+    path = repo.write("workbooks/W.yaml", text)
+    [diagnostic] = [d for d in repo.validate(path) if d.code == "DET901"]
+    assert (diagnostic.location.line, diagnostic.location.column) == (13, 19)
+
+
 def test_engine_failure_is_a_warning_not_a_crash(repo, fake):
     path = repo.rule(lambda d: d.update(query="AWSCloudTrail | where boom\n| project SourceIpAddress"))
     [diagnostic] = [d for d in repo.validate(path) if d.code == "DET903"]

@@ -14,6 +14,7 @@ from typing import Literal
 
 from detections.content.loader import walk_files
 from detections.content.model import AnalyticsRule, HuntingQuery, Location, Repository, Workbook
+from detections.content.querymap import string_location
 from detections.diagnostics import ContentError, Diagnostic
 from detections.ruletest import FIXTURE_SUFFIX
 from detections.ruletest.expect import Mismatch, check
@@ -133,7 +134,7 @@ def run_case(content: Content, fixture: FixtureFile, case: Case) -> CaseResult:
     try:
         outcome = simulate(content, case)
     except QueryFailed as exc:
-        where = query_position(content, exc.line, exc.column)
+        where = string_location(content.query_location, exc.line, exc.column)
         error = Diagnostic(QUERY_FAILED, f"case {case.name!r}: the query failed: {exc}", where,
                            hint="fix the query, or report the engine gap if Sentinel accepts it")
         return CaseResult(fixture.path, content.name, case.name, "error", time.perf_counter() - started, error=error)
@@ -142,23 +143,6 @@ def run_case(content: Content, fixture: FixtureFile, case: Case) -> CaseResult:
     kind: Literal["rule", "hunting"] = "hunting" if isinstance(content, HuntingQuery) else "rule"
     return CaseResult(fixture.path, content.name, case.name, status, time.perf_counter() - started, mismatches,
                       outcome=outcome, content_kind=kind)
-
-
-def query_position(content: Content, line: int | None, column: int | None) -> Location:
-    """A position inside the query text -> file:line:column of the content YAML (block or inline query)."""
-    base = content.query_location
-    if not line:
-        return base
-    try:
-        lines = Path(base.path).read_text(encoding="utf-8-sig").splitlines()
-        after_key = lines[base.line - 1].split(":", 1)[1].strip()
-    except (OSError, IndexError):
-        return base
-    if after_key[:1] in ("|", ">"):  # block scalar: the text starts on the next line, indented
-        first = lines[base.line] if base.line < len(lines) else ""
-        indent = len(first) - len(first.lstrip())
-        return Location(base.path, base.line + line, indent + (column or 1))
-    return Location(base.path, base.line + line - 1, column or 1)
 
 
 def _file_error(path: Path, diagnostics: list[Diagnostic]) -> CaseResult:
