@@ -180,10 +180,15 @@ def test_let_statements():
 
 
 def test_let_function_with_typed_and_tabular_parameters():
-    (fn,), _ = parse_statements("let f = (T:(Col:string, *), x:long = 5, y:dynamic) { let z = x; T | take z }; f(A)")
+    (fn,), _ = parse_statements("let f = (T:(Col:string), x:long = 5, y:dynamic) { let z = x; T | take z }; f(A)")
     assert fn.name == "f" and not fn.view
     table, x, y = fn.params
-    assert table.is_tabular and table.open_schema and table.columns == (A.ColumnDecl("Col", KType.STRING),)
+    assert table.is_tabular and not table.open_schema and table.columns == (A.ColumnDecl("Col", KType.STRING),)
+    (any_table,), _ = parse_statements("let g = (T:(*)) { T }; g(A)")
+    assert any_table.params[0].open_schema and any_table.params[0].columns == ()
+    for text in ("let g = (T:(Col:string, *)) { T }; g(A)", "let g = (T:(*, Col:string)) { T }; g(A)"):
+        with pytest.raises(KqlSyntaxError):  # Kusto.Language: a tabular parameter is (*) or a column list
+            parse_statements(text)
     assert (x.ktype, x.default, y.ktype, y.default) == (KType.LONG, i(5), KType.DYNAMIC, None)
     assert isinstance(fn.body.statements[0], A.LetScalar)
     assert fn.body.result == A.Pipe(A.TableRef("T"), (A.Take(n("z")),))

@@ -563,7 +563,7 @@ class Param(Node):
     name: str
     ktype: KType | None = None
     columns: tuple[ColumnDecl, ...] | None = None  # tabular parameter: declared columns
-    open_schema: bool = False  # tabular parameter allows extra columns: `(*)` or `(a:string, *)`
+    open_schema: bool = False  # tabular parameter `(*)`: any table
     default: Expr | None = None
 
     @property

@@ -263,14 +263,15 @@ class Parser:
 
     def parse_column_decls(self, opener_label_start: int, allow_star: bool = False,
                            leading_star: bool = False) -> tuple[tuple[A.ColumnDecl, ...], bool]:
-        """`(name:type, ...)` -> declarations, and whether a `*` (open schema) was given: anywhere
-        with `allow_star` (tabular parameters), first only with `leading_star` (plugin output
-        schemas, `(*, name:type)`)."""
+        """`(name:type, ...)` -> declarations, and whether a `*` (open schema) was given: `(*)`
+        alone with `allow_star` (a tabular parameter taking any table), first with `leading_star`
+        (plugin output schemas, `(*, name:type)`), as Kusto.Language accepts them."""
         opener = self.expect_op("(", "to start the column list")
         columns: list[A.ColumnDecl] = []
         open_schema = False
         while not self.at_op(")"):
-            if self.at_op("*") and (allow_star or (leading_star and not columns and not open_schema)):
+            first = not columns and not open_schema
+            if self.at_op("*") and first and (leading_star or (allow_star and self.peek().is_op(")"))):
                 self.advance()
                 open_schema = True
             else:
