@@ -39,6 +39,13 @@ def test_query_errors_are_clear(cli, trail, emulator_env):
         assert "Traceback" not in result.output and "emulator-token" not in result.output
 
 
+def test_now_is_refused_on_a_live_workspace(cli, trail, emulator_env):
+    """--now cannot move a live workspace's clock: a usage error, not a silently shifted window."""
+    result = cli("query", "AWSCloudTrail | count", "--now", "2026-01-10T11:30:00Z", env=emulator_env)
+    assert result.exit_code == 2
+    assert "--now works only offline, with --table" in result.output and "--timespan START/END" in result.output
+
+
 def test_remote_workspace_waits_out_throttling(trail, monkeypatch):
     for key, value in trail.environment().items():
         monkeypatch.setenv(key, value)

@@ -56,6 +56,9 @@ def query(query: str, workspace_id: str | None, tables: tuple[str, ...], timespa
     from detections.live.target import open_workspace, parse_timespan, parse_when
 
     with fail_cleanly():
+        if now_text and not tables:
+            raise LiveUsageError("--now works only offline, with --table: a live workspace evaluates now() and "
+                                 "ago() at its own current time; give --timespan START/END for a past window")
         now = parse_when(now_text)
         workspace = open_workspace(workspace_id, tables)
         start, end = parse_timespan(timespan or (None if tables else "1d"), now)
