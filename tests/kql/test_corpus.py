@@ -133,9 +133,29 @@ def _corpus_queries() -> list[tuple[str, str]]:
 
 CORPUS_QUERIES = _corpus_queries() if CORPUS.is_dir() else []
 
+_GROUPS_BY_JSON_COLUMN = ("groups by an AWSCloudTrail JSON column, which our schema types dynamic (Sentinel's "
+                          "validation schema) while the Azure Monitor reference types it string")
+# Published queries that cannot pass here, by file name (the snapshot decides the folder): strict
+# xfails, so a fix that makes one pass asks for its entry to be deleted.
+KNOWN_BROKEN: dict[str, str] = {
+    "ADFSRemoteAuthSyncConnection.yaml": "reads Account after a project that dropped it (the query is broken)",
+    "UsersOpenReadDeviceIdentityKey.yaml": "reads pivot columns (KeyType) that only SecurityEvent XML rows supply; "
+                                           "the synthetic rows have none",
+    **{name: _GROUPS_BY_JSON_COLUMN for name in (
+        "AWS_ChangeToRDSDatabase.yaml", "AWS_ChangeToVPC.yaml", "AWS_CredentialHijack.yaml",
+        "AWS_IngressEgressSecurityGroupChange.yaml", "AWS_LoadBalancerSecGroupChange.yaml")},
+}
+
+
+def _corpus_params() -> list:
+    return [pytest.param(path, query, id=path,
+                         marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BROKEN[Path(path).name])]
+                         if Path(path).name in KNOWN_BROKEN else [])
+            for path, query in CORPUS_QUERIES]
+
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present on this machine")
-@pytest.mark.parametrize("path,query", CORPUS_QUERIES, ids=[p for p, _ in CORPUS_QUERIES])
+@pytest.mark.parametrize("path,query", _corpus_params())
 def test_published_query_binds_and_runs(path, query):
     from detections.kql import KqlSemanticError
 

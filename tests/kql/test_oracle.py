@@ -151,9 +151,26 @@ def _errors(answer: dict) -> str:
     return "; ".join(f"{d['code']} at {d['start']}: {d['message']}" for d in diags if d["severity"] == "Error")
 
 
+# Published corpus queries (present only with ../shared/corpus) we knowingly answer differently,
+# by file name, since the corpus snapshot decides the folder: file name -> reason.
+KNOWN_CORPUS_BIND_DIFFERENCES: dict[str, str] = {
+    "ADFSRemoteAuthSyncConnection.yaml": "reads Account after a project that dropped it; Kusto.Language lets it "
+                                         "pass only because the schema after evaluate pivot is open",
+}
+
+
+def _known(key: str, known: dict[str, str]) -> str | None:
+    if key in known:
+        return known[key]
+    if key.startswith("corpus/") and known is KNOWN_BIND_DIFFERENCES:
+        return KNOWN_CORPUS_BIND_DIFFERENCES.get(key.rsplit("/", 1)[-1])
+    return None
+
+
 def _params(known: dict[str, str], *, strict: bool):
     return [
-        pytest.param(key, marks=pytest.mark.xfail(strict=strict, reason=known[key])) if key in known else key
+        pytest.param(key, marks=pytest.mark.xfail(strict=strict, reason=reason))
+        if (reason := _known(key, known)) is not None else key
         for key in QUERIES
     ]
 
