@@ -6,13 +6,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from deploy.helpers import HUNTING_SECURITY, RULE_SCHEDULED, Workspace
+from deploy.helpers import HUNTING_SECURITY, RULE_NRT, RULE_SCHEDULED, Workspace
 from detections.cli import deploy as deploy_cli
 from detections.cli import main
 from detections.content import load_repository
 from detections.deploy.compare import canonical
 from detections.emulator.credential import EMULATOR_TOKEN
 from detections.package.bodies import rule_body
+from detections.validate import validate as validate_paths
 
 
 def _run(*args: str, input: str | None = None):
@@ -100,7 +101,35 @@ def test_export_round_trips_through_the_loader(workspace: Workspace, cli_env: di
     for rule_id, rule in original.items():
         assert canonical(rule_body(exported[rule_id])) == canonical(rule_body(rule))
     again = _run("export", "--out", str(out))
-    assert "skipped" in again.output and "exported 0 rule(s)" in again.output
+    assert "exported 0 rule(s)" in again.output and "2 unchanged" in again.output
+
+
+def test_export_into_the_repository_updates_its_files_by_id(workspace: Workspace, cli_env: dict[str, str]) -> None:
+    """`export --out .` in the repository: a rule's own file (whatever its name) is updated in place,
+    keeping what only the repository knows, and never duplicated under the exported name."""
+    workspace.edit("rules/AWSCloudTrail/RootSignIn.yaml", "  - connectorId: AWS\n", "  - connectorId: AWSS3\n")
+    workspace.edit("rules/AWSCloudTrail/RootSignIn.yaml", "kind: NRT\n",
+                   "kind: NRT\nx-detections:\n  zeroTrust: [verify-explicitly]\n  owner: secops\n")
+    workspace.deploy()
+    before = sorted(path.relative_to(workspace.root) for path in (workspace.root / "rules").rglob("*.yaml"))
+    unchanged = _run("export", "--out", str(workspace.root))
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "0 new, 0 updated in place, 2 unchanged" in unchanged.output
+    ops = workspace.clients.sentinel.alert_rules
+    rule = ops.get(workspace.target.resource_group, workspace.target.workspace, RULE_NRT).as_dict()
+    rule["properties"]["severity"] = "Low"  # edited in the portal
+    ops.create_or_update(workspace.target.resource_group, workspace.target.workspace, RULE_NRT,
+                         {"kind": rule["kind"], "properties": rule["properties"]})
+    result = _run("export", "--out", str(workspace.root))
+    assert result.exit_code == 0, result.output
+    assert f"updated {workspace.root / 'rules/AWSCloudTrail/RootSignIn.yaml'}: the file of rule {RULE_NRT}" \
+        in result.output
+    assert "0 new, 1 updated in place, 1 unchanged" in result.output
+    assert sorted(path.relative_to(workspace.root) for path in (workspace.root / "rules").rglob("*.yaml")) == before
+    [updated] = [rule for rule in workspace.repo().rules if rule.id == RULE_NRT]
+    assert updated.severity == "Low" and updated.extension.owner == "secops"
+    assert updated.required_data_connectors[0].connector_id == "AWSS3"
+    assert [d.code for d in validate_paths((), root=workspace.root) if d.code.startswith("DET2")] == []
 
 
 def test_export_into_an_unwritable_place_is_one_message(workspace: Workspace, cli_env: dict[str, str],

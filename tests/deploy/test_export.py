@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from detections.deploy.export import export_rules, file_stem, rule_document
+import yaml
+
+from detections.deploy.export import existing_rules, export_rules, file_stem, rule_document
 
 
 def _props(**extra) -> dict:
@@ -59,3 +61,18 @@ def test_colliding_names_get_the_rule_id() -> None:
 def test_file_stem() -> None:
     assert file_stem("Root console sign-in (AWS)") == "RootConsoleSignInAWS"
     assert file_stem("***") == "Rule"
+
+
+def test_a_rule_an_existing_file_holds_goes_to_that_file_keeping_the_repositorys_own_keys(tmp_path) -> None:
+    existing = tmp_path / "rules/Mine/Encoded.yaml"
+    existing.parent.mkdir(parents=True)
+    existing.write_text("id: AAAAAAAA-1\nname: old\nrequiredDataConnectors: [{connectorId: Mine, dataTypes: [X]}]\n"
+                        "x-detections: {owner: secops}\nmetadata: {author: me}\n")
+    rules = [{"name": n, "kind": "Scheduled", "properties": _props()} for n in ("aaaaaaaa-1", "bbbbbbbb-2")]
+    updated, new = export_rules(rules, existing_rules(tmp_path))
+    assert (updated.path.as_posix(), updated.action) == ("rules/Mine/Encoded.yaml", "update")
+    assert (new.path.as_posix(), new.action) == ("rules/SecurityEvent/EncodedPowerShell.yaml", "new")
+    document = yaml.safe_load(updated.text)
+    assert document["name"] == "Encoded PowerShell" and document["x-detections"] == {"owner": "secops"}
+    assert document["metadata"] == {"author": "me"}
+    assert document["requiredDataConnectors"] == [{"connectorId": "Mine", "dataTypes": ["X"]}]

@@ -168,18 +168,21 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
 @click.command()
 @target_options
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("export"), show_default=True,
-              help="Folder to write rules/<Table>/<Name>.yaml into.")
-@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+              help="Folder to write rules/<Table>/<Name>.yaml into; a repository root updates its rule files.")
+@click.option("--overwrite", is_flag=True, help="Replace a file at a new rule's path that holds another rule.")
 def export(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
            out: Path, overwrite: bool) -> None:
     """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import).
+
+    A rule whose id a file under OUT/rules already holds updates that file in place (its x-detections
+    block and requiredDataConnectors kept), so exporting into the repository never duplicates an id.
 
     Exit status: 1 when the workspace cannot be read or a rule cannot be written, 2 on usage errors.
     """
     from azure.core.exceptions import AzureError
 
     from detections.content.atomic import write_text
-    from detections.deploy.export import export_rules
+    from detections.deploy.export import existing_rules, export_rules
 
     console = Console(soft_wrap=True)
     target = _target(subscription, resource_group, workspace, location)
@@ -188,26 +191,31 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
         rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]
     except AzureError as exc:
         _cannot_read(exc)
-    written = skipped = failed = 0
-    for item in export_rules(rules):
+    counts = dict.fromkeys(("new", "update", "unchanged", "skipped", "failed"), 0)
+    for item in export_rules(rules, existing_rules(out)):
         path = out / item.path
-        if item.error:
+        if item.action == "failed":
             console.print(f"[red]not exported[/] {path}: {item.error}", highlight=False)
-            failed += 1
+        elif item.action == "update":
+            console.print(f"updated {path}: the file of rule {item.rule_id}, rewritten in place", highlight=False)
+        elif item.action == "new" and path.exists() and not overwrite:
+            console.print(f"skipped {path}: exists and is not this rule's file (use --overwrite to replace it)", highlight=False)
+            counts["skipped"] += 1
             continue
-        if path.exists() and not overwrite:
-            console.print(f"skipped {path}: exists (use --overwrite)", highlight=False)
-            skipped += 1
+        counts[item.action] += 1
+        if item.action not in ("new", "update"):
             continue
         try:
             write_text(path, item.text)
         except OSError as exc:
-            Console(stderr=True).print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; {written} "
-                                       "rule(s) were written before it (each file is whole)", highlight=False)
+            Console(stderr=True).print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; "
+                                       f"{counts['new'] + counts['update'] - 1} rule(s) were written before it "
+                                       "(each file is whole)", highlight=False)
             sys.exit(1)
-        written += 1
     other = sum(1 for rule in rules if rule.get("kind") not in ("Scheduled", "NRT"))
-    console.print(f"exported {written} rule(s) to {out}/ ({skipped} skipped, {failed} failed; {other} rule(s) of "
-                  "other kinds such as Fusion are not content and were left out)", highlight=False)
-    if failed:
+    console.print(f"exported {counts['new'] + counts['update']} rule(s) to {out}/ ({counts['new']} new, "
+                  f"{counts['update']} updated in place, {counts['unchanged']} unchanged, {counts['skipped']} "
+                  f"skipped, {counts['failed']} failed; {other} rule(s) of other kinds such as Fusion are not "
+                  "content and were left out)", highlight=False)
+    if counts["failed"]:
         sys.exit(1)
