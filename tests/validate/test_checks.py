@@ -170,6 +170,9 @@ def test_duplicate_ids_and_file_names(repo):
     assert [d.location.path.name for d in diagnostics if d.code == "DET200"] == ["Second.yaml"]
     assert second.name != "First.yaml"
     assert [d.code for d in diagnostics if d.location.path.parent.name == "Other"] == ["DET201"]
+    messages = {d.code: d.message for d in diagnostics}  # the other file named like every location
+    assert messages["DET200"].endswith("is also used by rules/AWSCloudTrail/First.yaml")
+    assert messages["DET201"] == "file name First.yaml is also used by rules/AWSCloudTrail/First.yaml"
 
 
 def test_duplicate_id_found_when_validating_one_file(repo):

@@ -48,6 +48,12 @@ class Context:
         return frozenset(id(item) for item in self.all_items()
                          if self.selected is None or item.path.resolve() in self.selected)
 
+    def display(self, path: Path) -> str:
+        """A path as messages name it: relative to the repository, like every reported location."""
+        from detections.report.common import display_path  # the report package imports the checks
+
+        return display_path(path, self.repository.root)
+
     def is_selected(self, item: Item) -> bool:
         """Whether problems of `item` are reported in this run."""
         return id(item) in self._selected_ids

@@ -24,7 +24,7 @@ class DuplicateId(RepositoryCheck):
         for items in by_id.values():
             for item in items[1:]:
                 if ctx.is_selected(item):
-                    yield self.report(item, ("id",), f"id {item.id} is also used by {items[0].path}",
+                    yield self.report(item, ("id",), f"id {item.id} is also used by {ctx.display(items[0].path)}",
                                       "give this file a new GUID (python -c 'import uuid; print(uuid.uuid4())')")
 
 
@@ -42,8 +42,8 @@ class DuplicateFileName(RepositoryCheck):
             for items in by_name.values():
                 for item in items[1:]:
                     if ctx.is_selected(item):
-                        yield self.report(item, (), f"file name {item.path.name} is also used by {items[0].path}",
-                                          "rename one of the files")
+                        yield self.report(item, (), f"file name {item.path.name} is also used by "
+                                          f"{ctx.display(items[0].path)}", "rename one of the files")
 
 
 class IdChanged(RepositoryCheck):
