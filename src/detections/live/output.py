@@ -55,13 +55,47 @@ def _csv(result: LocalResult, console: Console) -> None:
     writer.writerows([_text(v) for v in row] for row in result.rows)
 
 
-def _table(result: LocalResult, console: Console) -> None:
+# A cell of a wide value gets at least this many characters before the table gives way to records.
+MIN_VALUE_WIDTH = 20
+
+
+def _fits(result: LocalResult, cells: list[list[str]], width: int) -> bool:
+    """Whether the table is legible at `width`: each column as wide as its header, long values given at
+    least MIN_VALUE_WIDTH before folding (plus rich's one space of padding each side and the rules)."""
+    needed = 1
+    for index, (name, ktype) in enumerate(result.columns):
+        header = max(len(name), len(ktype))
+        longest = max((len(row[index]) for row in cells), default=0)
+        needed += min(max(header, longest), max(header, MIN_VALUE_WIDTH)) + 3
+    return needed <= width
+
+
+def _grid(result: LocalResult, cells: list[list[str]], console: Console) -> None:
     table = Table(show_lines=False, header_style="bold")
     for name, ktype in result.columns:
         table.add_column(Text(f"{name}\n{ktype}"), overflow="fold")
-    for row in result.rows:
-        table.add_row(*(Text(_text(v)) for v in row))  # values are data, never markup
+    for row in cells:
+        table.add_row(*map(Text, row))  # values are data, never markup
     console.print(table)
+
+
+def _records(result: LocalResult, cells: list[list[str]], console: Console) -> None:
+    """One block per row, a `column  type  value` line per column: rows too wide for a table."""
+    for number, row in enumerate(cells, 1):
+        console.rule(f"row {number}", align="left", style="dim")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for (name, ktype), value in zip(result.columns, row, strict=True):
+            grid.add_row(Text(name), Text(ktype), Text(value))
+        console.print(grid)
+
+
+def _table(result: LocalResult, console: Console) -> None:
+    """A table when it fits the terminal, else the same rows as records (column: value)."""
+    cells = [[_text(v) for v in row] for row in result.rows]
+    (_grid if _fits(result, cells, console.width) else _records)(result, cells, console)
     console.print(f"{len(result.rows)} row(s)", style="dim")
 
 
