@@ -144,9 +144,18 @@ def test_export_into_an_unwritable_place_is_one_message(workspace: Workspace, cl
 def test_package_command_writes_dist(workspace: Workspace, tmp_path: Path) -> None:
     result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"), "--source", "my-repo")
     assert result.exit_code == 0, result.output
-    assert "DCR collects Security EventIDs 4625, 4697, 4698, 4771" in result.output
-    assert "analytics rules 2, hunting queries 2, workbooks 1" in result.output
+    # the summary is the command's output (stdout, like validate/test/coverage), not a diagnostic
+    assert "DCR collects Security EventIDs 4625, 4697, 4698, 4771" in result.stdout
+    assert "analytics rules 2, hunting queries 2, workbooks 1" in result.stdout and result.stderr == ""
     assert (tmp_path / "dist/azuredeploy.json").is_file()
+
+
+def test_package_warns_on_stderr_when_the_dcr_collects_every_event(workspace: Workspace, tmp_path: Path) -> None:
+    workspace.edit("rules/SecurityEvent/FailedLogonBurst.yaml", "  | where EventID in (logonEvents)\n", "")
+    result = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "dist"))
+    assert result.exit_code == 0, result.output
+    assert "analytics rules 2" in result.stdout and "ALL Security events" not in result.stdout
+    assert result.stderr.startswith("warning: DCR collects ALL Security events:")
 
 
 def test_package_command_reports_bad_content_without_a_traceback(workspace: Workspace, tmp_path: Path) -> None:

@@ -32,19 +32,21 @@ def package(root: Path | None, out: Path, source: str | None, workspace: str, lo
     """
     from detections.package import PackageError, build_package
 
-    console = Console(stderr=True, soft_wrap=True)
+    out_console = Console(soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
     repo = load_content(resolve_root(root))
     try:
         result = build_package(repo, out, source=source, workspace=workspace, location=location)
     except PackageError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        errors.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(1)
     needs = result.needs
-    console.print(
+    out_console.print(
         f"packaged into {out}/ ({len(result.files)} files): analytics rules {len(repo.rules)}, "
         f"hunting queries {len(repo.hunting)}, workbooks {len(repo.workbooks)}", highlight=False,
     )
     if needs.all_events:
-        console.print("[yellow]DCR collects ALL Security events:[/] " + "; ".join(needs.unrestricted), highlight=False)
+        errors.print("[yellow]warning: DCR collects ALL Security events:[/] " + "; ".join(needs.unrestricted),
+                     highlight=False)
     elif needs.readers:
-        console.print(f"DCR collects Security EventIDs {', '.join(map(str, needs.event_ids))}", highlight=False)
+        out_console.print(f"DCR collects Security EventIDs {', '.join(map(str, needs.event_ids))}", highlight=False)
