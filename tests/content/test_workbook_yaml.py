@@ -153,3 +153,29 @@ def test_cli_import_of_deeply_nested_json(tmp_path):
     deep.write_text("[" * 100_000)
     result = CliRunner().invoke(main, ["workbook", "import", str(deep)])
     assert result.exit_code == 1 and "deep.json:1:1: not valid JSON: nested too deeply to read" in result.output
+
+
+def test_import_of_a_packaged_workbook_keeps_its_guid_name_and_description(tmp_path):
+    """`detections package` writes each workbook as an ARM workbook resource named by the workbook's GUID:
+    importing it back must give the same id (so a re-import deploys to the same workbook), not a new one."""
+    from detections.package import build_package
+
+    root = tmp_path / "repo"
+    (root / "workbooks").mkdir(parents=True)
+    original = root / "workbooks" / "Trail.yaml"
+    original.write_text(json_to_yaml(json.dumps(NOTEBOOK), name="Trail activity", description="Line one.\nLine two.",
+                                     workbook_id="0f0e0d0c-0b0a-4909-8807-060504030201"))
+    from detections.content import load_repository
+
+    result = build_package(load_repository(root), tmp_path / "dist", source="s", workspace="w", location="l")
+    [packaged] = [path for path in result.files if "workbooks" in str(path)]
+    target = tmp_path / "back" / "workbooks" / "Imported.yaml"
+    target.parent.mkdir(parents=True)
+    imported = CliRunner().invoke(main, ["workbook", "import", str(tmp_path / "dist" / packaged), "-o", str(target)])
+    assert imported.exit_code == 0, imported.output
+    back, before = load_workbook(target), load_workbook(original)
+    assert (back.id, back.name, back.description.strip()) == (before.id, before.name, before.description.strip())
+    assert back.template == before.template
+    renamed = CliRunner().invoke(main, ["workbook", "import", str(tmp_path / "dist" / packaged), "--name", "Other",
+                                        "--id", "1f0e0d0c-0b0a-4909-8807-060504030201"])
+    assert "id: 1f0e0d0c-0b0a-4909-8807-060504030201\nname: Other\n" in renamed.output  # options still win

@@ -25,9 +25,11 @@ def workbook() -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file to write (default: standard output).")
-@click.option("--name", help="Workbook name (default: the file name without extension).")
-@click.option("--id", "workbook_id", help="Workbook GUID (default: derived from the name, stable).")
-@click.option("--description", help="Workbook description.")
+@click.option("--name", help="Workbook name [default: an ARM workbook resource's display name, else the file name "
+                             "without extension].")
+@click.option("--id", "workbook_id", help="Workbook GUID [default: an ARM workbook resource's own GUID, so a re-import "
+                                          "deploys to the same workbook; else derived from the name, stable].")
+@click.option("--description", help="Workbook description [default: the workbook resource's].")
 def import_(source: Path, output: Path | None, name: str | None, workbook_id: str | None,
             description: str | None) -> None:
     """Convert a workbook JSON export (gallery template, serializedData or ARM template) to YAML.
@@ -35,7 +37,7 @@ def import_(source: Path, output: Path | None, name: str | None, workbook_id: st
     Exit status: 1 when SOURCE is not a workbook we can convert, 2 on usage errors.
     """
     try:
-        text = json_to_yaml(read_text(source, "workbook JSON file"), name=name or source.stem,
+        text = json_to_yaml(read_text(source, "workbook JSON file"), name=name, default_name=source.stem,
                             workbook_id=workbook_id, description=description)
     except ContentError as exc:
         _fail(exc)

@@ -15,6 +15,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,58 +42,99 @@ def template_from_yaml(document: dict[str, Any]) -> dict[str, Any]:
     return document["template"]
 
 
+@dataclass(frozen=True)
+class FoundWorkbook:
+    """Workbook content, plus what its workbook resource says about it (an ARM template or REST body
+    names the workbook by a GUID and carries its display name and description)."""
+
+    notebook: dict[str, Any]
+    resource_id: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+
+
 def find_notebook(data: Any) -> dict[str, Any]:
-    """The workbook content inside what Sentinel or the gallery exports.
+    """The workbook content inside what Sentinel or the gallery exports (see find_workbook)."""
+    return find_workbook(data).notebook
+
+
+def find_workbook(data: Any) -> FoundWorkbook:
+    """The workbook content inside what Sentinel or the gallery exports, with its resource's identity.
 
     Accepts the content itself (`{"version": "Notebook/1.0", "items": [...]}`), a gallery template
     (`templateData`), or an ARM template / workbook resource whose `serializedData` is a JSON string.
     """
     if isinstance(data, dict):
         if data.get("version") == NOTEBOOK_VERSION and isinstance(data.get("items"), list):
-            return data
+            return FoundWorkbook(data)
         serialized = data.get("serializedData")
         if isinstance(serialized, str):
             try:
-                return find_notebook(jsonio.loads(serialized))
+                return find_workbook(jsonio.loads(serialized))
             except jsonio.JsonError:
                 raise WorkbookFormatError(
                     "serializedData is not plain JSON (an ARM expression?): export the workbook's JSON "
                     "from the workbook editor (Advanced Editor > Gallery Template) instead") from None
+        properties = data.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get("serializedData"), str):
+            return replace(find_workbook(properties), resource_id=_guid(data.get("name")),
+                           display_name=_text(properties.get("displayName")),
+                           description=_text(properties.get("description")))
         for value in data.values():
             if isinstance(value, dict | list):
                 try:
-                    return find_notebook(value)
+                    return find_workbook(value)
                 except WorkbookFormatError:
                     continue
     elif isinstance(data, list):
         for value in data:
             try:
-                return find_notebook(value)
+                return find_workbook(value)
             except WorkbookFormatError:
                 continue
     raise WorkbookFormatError(f"no workbook content (an object with version {NOTEBOOK_VERSION!r} and items) found")
 
 
-def json_to_yaml(json_text: str, *, name: str, workbook_id: str | None = None,
-                 description: str | None = None, version: str = "1.0.0") -> str:
-    """Convert a workbook JSON export to our workbook YAML text; raises WorkbookFormatError."""
+def _guid(value: Any) -> str | None:
+    """A workbook resource's name when it is a GUID (not an ARM expression such as `[guid(...)]`)."""
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def json_to_yaml(json_text: str, *, name: str | None = None, workbook_id: str | None = None,
+                 description: str | None = None, version: str = "1.0.0", default_name: str = "Workbook") -> str:
+    """Convert a workbook JSON export to our workbook YAML text; raises WorkbookFormatError.
+
+    What is not given comes from the workbook resource when the export is one (its GUID name, so a
+    re-import deploys to the same workbook; its display name and description), else the id is derived
+    from the name and the name is `default_name`."""
     try:
         data = jsonio.loads(json_text)
     except jsonio.JsonError as exc:
         raise WorkbookFormatError(f"not valid JSON: {exc.msg}", f":{exc.lineno}:{exc.colno}") from None
-    notebook = find_notebook(data)
+    found = find_workbook(data)
+    notebook = found.notebook
     if workbook_id is not None:
         try:
             uuid.UUID(workbook_id)
         except ValueError:
             raise WorkbookFormatError(f"--id {workbook_id!r} is not a GUID") from None
+    name = name or found.display_name or default_name
     document: dict[str, Any] = {
-        "id": workbook_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"detections:workbook:{name}")),
+        "id": workbook_id or found.resource_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"detections:workbook:{name}")),
         "name": name,
-        "description": description or f"{name} workbook.",
+        "description": description or found.description or f"{name} workbook.",
         "version": version,
         "template": _map_strings(notebook, _block),
     }
+    if isinstance(document["description"], str) and "\n" in document["description"]:
+        document["description"] = _block(document["description"])
     text = _dump(document)
     if _reload_template(text) != notebook:  # a string YAML blocks cannot hold: fall back to quoting
         document["template"] = notebook
