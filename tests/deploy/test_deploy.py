@@ -126,6 +126,35 @@ def test_prune_deletes_only_our_items_that_left_the_repository(workspace: Worksp
     assert store.names("workbooks") == ["33333333-3333-4333-8333-333333333333"]
 
 
+def test_the_plan_states_each_item_it_takes_over_from_another_owner(workspace: Workspace) -> None:
+    """Same ids deployed from another repository, and a workbook made in the portal under our id:
+    deploying is allowed (ids are the repository's), but never silently."""
+    import io
+
+    from rich.console import Console
+
+    from detections.deploy.plan import apply_plan
+    from detections.deploy.report import render_plan
+
+    apply_plan(workspace.plan(source="another-repo"))
+    portal = workspace.emulator.store.get("workbooks", WORKBOOK)
+    portal["tags"].pop(MARKER_TAG)
+    workspace.emulator.seed("workbooks", WORKBOOK, portal)
+    plan = workspace.plan()
+    assert {item.name: item.takeover for item in plan.items} == {
+        RULE_SCHEDULED: "takes over from source 'another-repo'", RULE_NRT: "takes over from source 'another-repo'",
+        HUNTING_SECURITY: "takes over from source 'another-repo'",
+        HUNTING_CLOUDTRAIL: "takes over from source 'another-repo'",
+        WORKBOOK: "takes over an item without a source marker (made in the portal or by another tool)"}
+    stream = io.StringIO()
+    render_plan(plan, Console(file=stream, width=200, color_system=None))
+    lines = stream.getvalue().splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("~ update") and RULE_NRT in line)
+    assert lines[at + 1] == "      ! takes over from source 'another-repo'"
+    workspace.deploy()
+    assert all(item.takeover is None for item in workspace.plan().items)  # ours now
+
+
 def test_throttled_and_failing_items_do_not_stop_the_others(workspace: Workspace) -> None:
     emu = workspace.emulator
     emu.faults.throttle("alertRules", count=2, retry_after=0.05, methods=("PUT",))

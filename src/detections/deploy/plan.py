@@ -27,6 +27,16 @@ class PlanItem:
     desired: Desired | None = None
     current: Deployed | None = None
 
+    @property
+    def takeover(self) -> str | None:
+        """What writing this item takes from someone else: an item of the same id that another
+        repository (or no repository: made in the portal or by another tool) owns."""
+        if self.action != UPDATE or self.current is None or self.current.owned:
+            return None
+        if self.current.owner:
+            return f"takes over from source {self.current.owner!r}"
+        return "takes over an item without a source marker (made in the portal or by another tool)"
+
 
 @dataclass
 class Plan:

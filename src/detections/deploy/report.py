@@ -22,6 +22,8 @@ def render_plan(plan: Plan, console: Console, *, show_unchanged: bool = True) ->
         if item.action == UNCHANGED and not show_unchanged:
             continue
         console.print(_line(item), highlight=False)
+        if item.takeover:
+            console.print(f"      [yellow]! {escape(item.takeover)}[/]", highlight=False)
         for change in item.changes:
             for text in change.render():
                 console.print(f"      {escape(text)}", highlight=False)

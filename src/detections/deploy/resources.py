@@ -35,7 +35,8 @@ class Desired:
 
 @dataclass
 class Deployed:
-    """An item as the workspace holds it; `owned` when its ownership marker names this repository."""
+    """An item as the workspace holds it; `owner` is the repository its ownership marker names (None:
+    no marker, made in the portal or by another tool), `owned` when that is this repository."""
 
     name: str
     title: str
@@ -43,6 +44,7 @@ class Deployed:
     etag: str | None
     owned: bool
     marker: dict[str, Any] | None = None
+    owner: str | None = None
 
 
 class Kind(Protocol):
@@ -113,6 +115,7 @@ class AlertRules(_Base):
             etag=rule.get("etag"),
             owned=source.get("sourceId") == self.source,
             marker=marker,
+            owner=source.get("sourceId"),
         )
 
     def deployed(self) -> list[Deployed]:
@@ -173,7 +176,7 @@ class SavedSearches(_Base):
         props = search.get("properties") or {}
         tags = {t.get("name"): t.get("value") for t in props.get("tags") or [] if isinstance(t, dict)}
         return Deployed(search["name"], props.get("displayName", ""), search, search.get("etag"),
-                        owned=tags.get(MARKER_TAG) == self.source)
+                        owned=tags.get(MARKER_TAG) == self.source, owner=tags.get(MARKER_TAG))
 
     def deployed(self) -> list[Deployed]:
         result = self.clients.log_analytics.saved_searches.list_by_workspace(
@@ -209,7 +212,7 @@ class Workbooks(_Base):
     def _deployed(self, workbook: dict[str, Any]) -> Deployed:
         tags = workbook.get("tags") or {}
         return Deployed(workbook["name"], (workbook.get("properties") or {}).get("displayName", ""), workbook,
-                        workbook.get("etag"), owned=tags.get(MARKER_TAG) == self.source)
+                        workbook.get("etag"), owned=tags.get(MARKER_TAG) == self.source, owner=tags.get(MARKER_TAG))
 
     def deployed(self) -> list[Deployed]:
         items = self.clients.insights.workbooks.list_by_resource_group(
