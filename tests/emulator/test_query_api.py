@@ -25,14 +25,16 @@ def trail(emulator):
 
 def test_query_returns_typed_columns_and_honours_the_timespan(logs, trail):
     result = logs.query_workspace(trail.workspace_id, "AWSCloudTrail | project TimeGenerated, EventName, "
-                                  "ResponseElements | order by TimeGenerated desc", timespan=timedelta(days=1))
+                                  "ResponseElements, Response = parse_json(ResponseElements) "
+                                  "| order by TimeGenerated desc", timespan=timedelta(days=1))
     assert result.status == LogsQueryStatus.SUCCESS
     table = result.tables[0]
-    assert table.columns == ["TimeGenerated", "EventName", "ResponseElements"]
-    assert table.columns_types == ["datetime", "string", "dynamic"]
+    assert table.columns == ["TimeGenerated", "EventName", "ResponseElements", "Response"]
+    assert table.columns_types == ["datetime", "string", "string", "dynamic"]  # JSON text column, as the live table
     assert [row["EventName"] for row in table.rows] == ["ConsoleLogin", "ConsoleLogin"]
     assert table.rows[0]["TimeGenerated"] == NOW - timedelta(minutes=10)  # the SDK parsed our datetime text
-    assert table.rows[0]["ResponseElements"] == '{"ConsoleLogin":"Success"}'  # dynamic comes back as JSON text
+    assert table.rows[0]["ResponseElements"] == '{"ConsoleLogin":"Success"}'
+    assert table.rows[0]["Response"] == '{"ConsoleLogin":"Success"}'  # dynamic comes back as JSON text
 
 
 def test_no_timespan_and_start_end_tuples(logs, trail):

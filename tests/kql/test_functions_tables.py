@@ -27,7 +27,10 @@ def test_security_event_has_the_columns_published_rules_read():
 def test_column_order_and_types_follow_the_schema_files():
     cloudtrail = list(table_columns("AWSCloudTrail").items())
     assert cloudtrail[:2] == [("TimeGenerated", KType.DATETIME), ("Type", KType.STRING)]
-    assert table_columns("AWSCloudTrail")["RequestParameters"] is KType.DYNAMIC
+    for name in ("RequestParameters", "ResponseElements", "AdditionalEventData", "Resources", "ServiceEventDetails"):
+        assert table_columns("AWSCloudTrail")[name] is KType.STRING, name  # JSON text, as in the live table
+    assert table_columns("AWSCloudTrail")["ReadOnly"] is KType.BOOL
+    assert table_columns("AWSCloudTrail")["ManagementEvent"] is KType.BOOL
     assert table_columns("AWSCloudTrail")["SessionMfaAuthenticated"] is KType.BOOL
     assert table_columns("AWSVPCFlow")["Bytes"] is KType.LONG
     assert table_columns("AWSVPCFlow")["DstPort"] is KType.INT

@@ -45,10 +45,21 @@ def test_coerce_row_fills_every_column_and_converts_types():
 
 
 def test_dynamic_columns_take_json_text_or_mappings():
+    schema = TABLES["AWSGuardDuty"]
+    text = coerce_row("AWSGuardDuty", schema, {"ResourceDetails": '{"bucketName": "b"}'}, NOW)
+    data = coerce_row("AWSGuardDuty", schema, {"ResourceDetails": {"bucketName": "b"}}, NOW)
+    assert text["ResourceDetails"] == data["ResourceDetails"] == {"bucketName": "b"}
+
+
+def test_json_text_columns_keep_text_and_serialise_mappings():
+    """AWSCloudTrail's RequestParameters is a string of JSON text in the live table: text is kept as
+    given, a mapping or list becomes compact JSON text, a missing value the empty string."""
     schema = TABLES["AWSCloudTrail"]
     text = coerce_row("AWSCloudTrail", schema, {"RequestParameters": '{"bucketName": "b"}'}, NOW)
-    data = coerce_row("AWSCloudTrail", schema, {"RequestParameters": {"bucketName": "b"}}, NOW)
-    assert text["RequestParameters"] == data["RequestParameters"] == {"bucketName": "b"}
+    data = coerce_row("AWSCloudTrail", schema, {"RequestParameters": {"bucketName": "b"}, "Resources": [{"ARN": "a"}]}, NOW)
+    assert text["RequestParameters"] == '{"bucketName": "b"}'
+    assert data["RequestParameters"] == '{"bucketName":"b"}' and data["Resources"] == '[{"ARN":"a"}]'
+    assert text["ResponseElements"] == ""
 
 
 def test_unknown_column_names_column_table_and_guess():

@@ -115,7 +115,7 @@ def test_watchlist_from_a_shared_csv_file(tmp_path):
 def test_yaml_1_2_scalars_keep_no_and_on_as_text(tmp_path):
     text = GOOD.replace("sourceIPAddress: 198.51.100.7}", "sourceIPAddress: 198.51.100.7, additionalEventData: {MFAUsed: No, X: on}}")
     _, fixture = load(tmp_path, text)
-    assert fixture.cases[0].tables["AWSCloudTrail"][0]["AdditionalEventData"] == {"MFAUsed": "No", "X": "on"}
+    assert fixture.cases[0].tables["AWSCloudTrail"][0]["AdditionalEventData"] == '{"MFAUsed":"No","X":"on"}'
 
 
 def test_duplicate_key_and_non_mapping_files(tmp_path):
