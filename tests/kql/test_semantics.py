@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from detections.kql import bind, run_query
+from detections.kql.types import KType
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -139,6 +140,14 @@ def test_json_text_columns_stay_text_until_parse_json():
     data = {"AWSCloudTrail": [{"RequestParameters": '{"bucketName": "logs"}'}]}
     assert first("AWSCloudTrail | project RequestParameters", data) == '{"bucketName": "logs"}'
     assert first("AWSCloudTrail | project b = tostring(parse_json(RequestParameters).bucketName)", data) == "logs"
+
+
+@pytest.mark.parametrize("column", ["AdditionalEventData", "RequestParameters", "ResponseElements", "Resources",
+                                    "ServiceEventDetails"])
+def test_published_rules_may_group_by_a_json_text_column(column):
+    """Microsoft's AWS_ChangeToVPC and four others `summarize ... by RequestParameters`: legal, because the
+    live column is a string (a dynamic group key would be rejected)."""
+    assert bind(f"AWSCloudTrail | summarize count() by {column}")[0] == (column, KType.STRING)
 
 
 def test_bin_rounds_datetimes_down_to_the_bin():
