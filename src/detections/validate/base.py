@@ -71,6 +71,8 @@ class Check:
     description: ClassVar[str]
     severity: ClassVar[Severity] = Severity.ERROR
     kinds: ClassVar[tuple[type, ...]] = (AnalyticsRule,)
+    # kinds Microsoft's CI does not hold to this check (it only compiles hunting queries): a warning for them
+    warning_kinds: ClassVar[tuple[type, ...]] = ()
 
     def applies(self, item: Item) -> bool:
         return isinstance(item, self.kinds)
@@ -80,10 +82,12 @@ class Check:
 
     def report(self, item: Item, key_path: KeyPath, message: str, hint: str | None = None) -> Diagnostic:
         location = item.source.locate(*key_path) if item.source else Location(item.path)
-        return self.at(location, message, hint)
+        severity = Severity.WARNING if isinstance(item, self.warning_kinds) else self.severity
+        return self.at(location, message, hint, severity)
 
-    def at(self, location: Location, message: str, hint: str | None = None) -> Diagnostic:
-        return Diagnostic(self.code, message, location, self.severity, hint)
+    def at(self, location: Location, message: str, hint: str | None = None,
+           severity: Severity | None = None) -> Diagnostic:
+        return Diagnostic(self.code, message, location, severity or self.severity, hint)
 
 
 class RepositoryCheck(Check):

@@ -184,8 +184,10 @@ class _OutputColumns(Check):
 class EntityColumns(_OutputColumns):
     code = "DET904"
     title = "entity mapping column missing from the query output"
-    description = "Each `entityMappings[].fieldMappings[].columnName` must be an output column of the query."
+    description = ("Each `entityMappings[].fieldMappings[].columnName` must be an output column of the query "
+                   "(a warning for hunting queries: Microsoft's CI only compiles them).")
     kinds = (AnalyticsRule, HuntingQuery)
+    warning_kinds = (HuntingQuery,)
 
     def referenced(self, item: Item) -> Iterator[tuple[KeyPath, str]]:
         assert isinstance(item, AnalyticsRule | HuntingQuery)

@@ -36,8 +36,10 @@ class TechniqueWithoutTactic(Check):
     code = "DET300"
     title = "technique without a matching tactic"
     description = ("Each entry of `relevantTechniques` must belong (in MITRE ATT&CK) to at least one tactic "
-                   "listed in `tactics`, as Microsoft's CI requires.")
+                   "listed in `tactics`, as Microsoft's CI requires of analytics rules (a warning for "
+                   "hunting queries, which that CI only compiles).")
     kinds = (AnalyticsRule, HuntingQuery)
+    warning_kinds = (HuntingQuery,)
 
     def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
         assert isinstance(item, AnalyticsRule | HuntingQuery)
