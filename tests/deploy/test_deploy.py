@@ -191,11 +191,21 @@ def test_a_second_conflict_fails_the_item(workspace: Workspace) -> None:
     assert not outcome.ok and outcome.error.startswith("HTTP 409 Conflict")
 
 
-def test_a_workbook_without_a_region_fails_alone(workspace: Workspace) -> None:
-    from dataclasses import replace
+def test_a_workbook_without_location_goes_to_the_workspaces_region(tmp_path) -> None:
+    """No --location: the workbook gets the region the workspace GET reports, decided while planning."""
+    import shutil
 
-    workspace.target = replace(workspace.target, location=None)
-    failed = {o.item.name: o.error for o in workspace.deploy() if not o.ok}
-    assert failed == {WORKBOOK: "DeployError: a workbook is an Azure resource with a region: pass --location "
-                                "or set AZURE_LOCATION"}
-    assert len(workspace.emulator.store.names("alertRules")) == 2
+    from deploy.helpers import SAMPLE_REPO
+    from detections.deploy.clients import Target, make_clients
+    from detections.emulator import Emulator
+    from detections.emulator.workspace import Workspace as EmulatedWorkspace
+
+    with Emulator(workspace=EmulatedWorkspace(location="swedencentral")) as emu:
+        target = Target(emu.subscription_id, emu.resource_group, emu.workspace_name)
+        clients = make_clients(target, emu.credential, base_url=emu.url, **emu.client_kwargs())
+        shutil.copytree(SAMPLE_REPO, tmp_path / SOURCE)
+        workspace = Workspace(emu, target, clients, tmp_path / SOURCE)
+        [workbook] = [item for item in workspace.plan().items if item.name == WORKBOOK]
+        assert workbook.desired.body["location"] == "swedencentral"
+        assert all(outcome.ok for outcome in workspace.deploy())
+        assert emu.store.get("workbooks", WORKBOOK)["location"] == "swedencentral"

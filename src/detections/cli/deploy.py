@@ -32,22 +32,32 @@ def _read_hint(error: Exception) -> str:
             "see docs/deploy.md for the role needed")
 
 
-def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--subscription/--resource-group/--workspace/--location, each also read from the environment."""
+def _target_options(with_location: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--subscription/--resource-group/--workspace (and, where workbooks are written, --location), each
+    also read from the environment."""
     options = [
-        click.option("--subscription", envvar=list(TARGET_ENV["subscription"]), help="[env AZURE_SUBSCRIPTION_ID]"),
+        click.option("--subscription", envvar=list(TARGET_ENV["subscription"]),
+                     help="Azure subscription ID of the workspace [env AZURE_SUBSCRIPTION_ID]."),
         click.option("--resource-group", envvar=list(TARGET_ENV["resource_group"]),
                      help="Resource group of the workspace [env AZURE_RESOURCE_GROUP]."),
         click.option("--workspace", envvar=list(TARGET_ENV["workspace"]),
                      help="Log Analytics workspace name [env SENTINEL_WORKSPACE or AZURE_WORKSPACE_NAME]."),
-        click.option("--location", envvar="AZURE_LOCATION", help="Region for workbooks [env AZURE_LOCATION]."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    if with_location:
+        options.append(click.option("--location", envvar="AZURE_LOCATION",
+                                    help="Azure region of the workbooks [env AZURE_LOCATION; default: the "
+                                         "workspace's region]."))
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
-def _target(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None):
+def _target(subscription: str | None, resource_group: str | None, workspace: str | None,
+            location: str | None = None):
     from detections.deploy.clients import Target
 
     given = {"subscription": subscription, "resource_group": resource_group, "workspace": workspace}
@@ -110,7 +120,7 @@ def _source(source: str | None, root: Path) -> str:
 
 
 @click.command()
-@target_options
+@_target_options(with_location=True)
 @ROOT_OPTION
 @SOURCE_OPTION
 @click.option("--plan-only", is_flag=True, help="Show the plan and stop.")
@@ -145,18 +155,18 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
 
 
 @click.command()
-@target_options
+@_target_options(with_location=False)
 @ROOT_OPTION
 @SOURCE_OPTION
-def drift(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
-          root: Path | None, source: str | None) -> None:
+def drift(subscription: str | None, resource_group: str | None, workspace: str | None, root: Path | None,
+          source: str | None) -> None:
     """Show what differs between the workspace and the repository; exit 1 when anything does."""
     from detections.deploy.report import render_plan
 
     console = Console(soft_wrap=True)
     root = resolve_root(root)
     repo = load_content(root)
-    target = _target(subscription, resource_group, workspace, location)
+    target = _target(subscription, resource_group, workspace)
     plan = _plan(_kinds(target, _source(source, root)), repo, True, console)
     render_plan(plan, console, show_unchanged=False)
     if plan.pending:
@@ -166,12 +176,12 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
 
 
 @click.command()
-@target_options
+@_target_options(with_location=False)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("export"), show_default=True,
               help="Folder to write rules/<Table>/<Name>.yaml into; a repository root updates its rule files.")
 @click.option("--overwrite", is_flag=True, help="Replace a file at a new rule's path that holds another rule.")
-def export(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
-           out: Path, overwrite: bool) -> None:
+def export(subscription: str | None, resource_group: str | None, workspace: str | None, out: Path,
+           overwrite: bool) -> None:
     """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import).
 
     A rule whose id a file under OUT/rules already holds updates that file in place (its x-detections
@@ -185,7 +195,7 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
     from detections.deploy.export import existing_rules, export_rules
 
     console = Console(soft_wrap=True)
-    target = _target(subscription, resource_group, workspace, location)
+    target = _target(subscription, resource_group, workspace)
     client = _clients(target).sentinel
     try:
         rules = [rule.as_dict() for rule in client.alert_rules.list(target.resource_group, target.workspace)]

@@ -9,7 +9,7 @@ verbatim (raw JSON bodies, so nothing is dropped or renamed by SDK models). Owne
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from detections.content.model import Repository
@@ -17,10 +17,6 @@ from detections.deploy.clients import Clients, Target
 from detections.deploy.compare import Change, diff
 from detections.package import bodies
 from detections.package.bodies import MARKER_NAME, MARKER_SOURCE_KIND, MARKER_TAG, Scope
-
-
-class DeployError(Exception):
-    """The deployment cannot start (the message says what to set or fix)."""
 
 
 @dataclass
@@ -207,7 +203,19 @@ class Workbooks(_Base):
     label = "Workbook"
 
     def desired(self, repo: Repository) -> list[Desired]:
-        return [Desired(wb.id, wb.name, bodies.workbook_body(wb, self.scope)) for wb in repo.workbooks]
+        if not repo.workbooks:
+            return []
+        scope = replace(self.scope, location=self._location())
+        return [Desired(wb.id, wb.name, bodies.workbook_body(wb, scope)) for wb in repo.workbooks]
+
+    def _location(self) -> str:
+        """--location, else the workspace's own region: a workbook is a resource with a region, and the
+        workspace's is the one it belongs in. Read while planning, so a workspace that cannot be read
+        stops the plan before anything is applied."""
+        if self.target.location:
+            return self.target.location
+        workspace = self.clients.log_analytics.workspaces.get(self.target.resource_group, self.target.workspace)
+        return str(workspace.location)
 
     def _deployed(self, workbook: dict[str, Any]) -> Deployed:
         tags = workbook.get("tags") or {}
@@ -230,8 +238,6 @@ class Workbooks(_Base):
             return None
 
     def write(self, item: Desired, current: Deployed | None) -> None:
-        if not self.target.location:
-            raise DeployError("a workbook is an Azure resource with a region: pass --location or set AZURE_LOCATION")
         body = dict(item.body)
         if current is not None and current.etag:
             body["etag"] = current.etag
