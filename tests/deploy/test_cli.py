@@ -30,7 +30,9 @@ def test_plan_only_shows_the_plan_and_changes_nothing(workspace: Workspace, cli_
 
 def test_deploy_needs_a_confirmation_or_yes(workspace: Workspace, cli_env: dict[str, str]) -> None:
     refused = _run("deploy", "--root", str(workspace.root))  # CliRunner's stdin is not a terminal
-    assert refused.exit_code == 1 and "pass --yes" in refused.output
+    assert refused.exit_code == 2 and "Plan: 5 to create" in refused.stdout  # a usage error, after the plan
+    assert "Error: not applied: no terminal to confirm on; pass --yes to apply without asking, or --plan-only" \
+        in refused.stderr
     assert workspace.puts() == []
     applied = _run("deploy", "--root", str(workspace.root), "--yes")
     assert applied.exit_code == 0, applied.output

@@ -145,8 +145,8 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
         return
     if not yes:
         if not _can_ask():
-            console.print("not applied: no terminal to confirm on; pass --yes to apply or --plan-only", highlight=False)
-            sys.exit(1)
+            raise click.UsageError("not applied: no terminal to confirm on; pass --yes to apply without asking, "
+                                   "or --plan-only to only show the plan")
         click.confirm("Apply these changes?", abort=True)
     outcomes = apply_plan(plan)
     render_summary(plan, outcomes, console)
