@@ -78,6 +78,18 @@ def test_changing_a_rule_kind_replaces_it(workspace: Workspace) -> None:
     assert _actions(workspace.plan())[RULE_NRT] == UNCHANGED
 
 
+def _rendered(plan) -> list[str]:
+    import io
+
+    from rich.console import Console
+
+    from detections.deploy.report import render_plan
+
+    stream = io.StringIO()
+    render_plan(plan, Console(file=stream, width=200, color_system=None))
+    return stream.getvalue().splitlines()
+
+
 def _foreign_items(workspace: Workspace) -> None:
     """Items someone else made: a Content Hub rule, one marked by another repository, a saved search
     and a workbook without our tag."""
@@ -114,6 +126,10 @@ def test_prune_deletes_only_our_items_that_left_the_repository(workspace: Worksp
     kept = workspace.plan(prune=False)
     assert DELETE not in _actions(kept).values()
     assert sorted(s.name for s in kept.strays) == sorted([RULE_NRT, HUNTING_CLOUDTRAIL, WORKBOOK])
+    lines = _rendered(kept)  # each kept item shows its kind like every other plan line
+    assert f"! keep      Workbook      {WORKBOOK}  Windows EC2 security  (ours, no longer in the repository; " \
+           "--prune deletes it)" in lines
+    assert any(line.startswith(f"! keep      HuntingQuery  {HUNTING_CLOUDTRAIL}") for line in lines)
 
     plan = workspace.plan(prune=True)
     assert sorted(i.name for i in plan.items if i.action == DELETE) == sorted([RULE_NRT, HUNTING_CLOUDTRAIL, WORKBOOK])
@@ -129,12 +145,7 @@ def test_prune_deletes_only_our_items_that_left_the_repository(workspace: Worksp
 def test_the_plan_states_each_item_it_takes_over_from_another_owner(workspace: Workspace) -> None:
     """Same ids deployed from another repository, and a workbook made in the portal under our id:
     deploying is allowed (ids are the repository's), but never silently."""
-    import io
-
-    from rich.console import Console
-
     from detections.deploy.plan import apply_plan
-    from detections.deploy.report import render_plan
 
     apply_plan(workspace.plan(source="another-repo"))
     portal = workspace.emulator.store.get("workbooks", WORKBOOK)
@@ -146,9 +157,7 @@ def test_the_plan_states_each_item_it_takes_over_from_another_owner(workspace: W
         HUNTING_SECURITY: "takes over from source 'another-repo'",
         HUNTING_CLOUDTRAIL: "takes over from source 'another-repo'",
         WORKBOOK: "takes over an item without a source marker (made in the portal or by another tool)"}
-    stream = io.StringIO()
-    render_plan(plan, Console(file=stream, width=200, color_system=None))
-    lines = stream.getvalue().splitlines()
+    lines = _rendered(plan)
     at = next(n for n, line in enumerate(lines) if line.startswith("~ update") and RULE_NRT in line)
     assert lines[at + 1] == "      ! takes over from source 'another-repo'"
     workspace.deploy()

@@ -15,6 +15,7 @@ from detections.deploy.compare import Change
 from detections.deploy.resources import Deployed, Desired, Kind
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
+KEEP = "keep"  # ours, no longer in the repository, kept because --prune was not given
 
 
 @dataclass
@@ -41,7 +42,7 @@ class PlanItem:
 @dataclass
 class Plan:
     items: list[PlanItem]
-    strays: list[Deployed] = field(default_factory=list)  # ours, not in the repo, kept (no --prune)
+    strays: list[PlanItem] = field(default_factory=list)  # KEEP items: ours, not in the repo (no --prune)
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
@@ -55,7 +56,7 @@ def make_plan(kinds: list[Kind], repo: Repository, *, prune: bool) -> Plan:
     """Read the workspace once per kind and compare it with the repository."""
     items: list[PlanItem] = []
     deletions: list[PlanItem] = []
-    strays: list[Deployed] = []
+    strays: list[PlanItem] = []
     for kind in kinds:
         wanted = kind.desired(repo)
         present = {item.name.lower(): item for item in kind.deployed()}
@@ -70,10 +71,9 @@ def make_plan(kinds: list[Kind], repo: Repository, *, prune: bool) -> Plan:
         for leftover in present.values():
             if not leftover.owned:
                 continue  # not ours: never touched
-            if prune:
-                deletions.append(PlanItem(DELETE, kind, leftover.name, leftover.title, current=leftover))
-            else:
-                strays.append(leftover)
+            action = DELETE if prune else KEEP
+            (deletions if prune else strays).append(PlanItem(action, kind, leftover.name, leftover.title,
+                                                             current=leftover))
     return Plan(items + deletions, strays)
 
 

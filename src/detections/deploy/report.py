@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from detections.deploy.plan import CREATE, DELETE, UNCHANGED, UPDATE, Outcome, Plan, PlanItem
+from detections.deploy.plan import CREATE, DELETE, KEEP, UNCHANGED, UPDATE, Outcome, Plan, PlanItem
 
-SYMBOLS = {CREATE: ("+", "green"), UPDATE: ("~", "yellow"), UNCHANGED: ("=", "dim"), DELETE: ("-", "red")}
+SYMBOLS = {CREATE: ("+", "green"), UPDATE: ("~", "yellow"), UNCHANGED: ("=", "dim"), DELETE: ("-", "red"),
+           KEEP: ("!", "yellow")}
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
 
 
@@ -28,8 +29,7 @@ def render_plan(plan: Plan, console: Console, *, show_unchanged: bool = True) ->
             for text in change.render():
                 console.print(f"      {escape(text)}", highlight=False)
     for stray in plan.strays:
-        console.print(f"[yellow]! ours, no longer in the repository[/] {escape(stray.name)}  {escape(stray.title)} "
-                      "(kept; --prune deletes it)", highlight=False)
+        console.print(f"{_line(stray)}  (ours, no longer in the repository; --prune deletes it)", highlight=False)
     counts = ", ".join(f"{plan.count(a)} to {a}" for a in (CREATE, UPDATE, DELETE))
     console.print(f"Plan: {counts}, {plan.count(UNCHANGED)} unchanged.", highlight=False)
 
