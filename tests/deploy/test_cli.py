@@ -181,3 +181,29 @@ def test_an_unreadable_workspace_is_reported_on_standard_error(workspace: Worksp
     result = _run("drift", "--root", str(workspace.root), "--workspace", "no-such-workspace")
     assert result.exit_code == 1 and "cannot read the workspace: HTTP 404" in result.stderr
     assert "cannot read the workspace" not in result.stdout
+
+
+def test_one_line_errors_share_one_style(workspace: Workspace, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """deploy, drift, export, package and query fail alike: click's `Error: ...` on standard error,
+    then `hint: ...` when there is one, and nothing half-printed on standard output."""
+    (tmp_path / "not-a-package").mkdir()
+    (tmp_path / "not-a-package" / "notes.txt").write_text("mine")
+    (tmp_path / "blocker").write_text("a file where the export folder should be")
+    unreadable = _run("deploy", "--root", str(workspace.root), "--workspace", "no-such-workspace")
+    package = _run("package", "--root", str(workspace.root), "--out", str(tmp_path / "not-a-package"))
+    workspace.deploy()
+    export = _run("export", "--out", str(tmp_path / "blocker" / "export"))
+    query = _run("query", "print x = nope", "--table", f"T={tmp_path / 'blocker'}")
+    for result in (unreadable, package, export, query):
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("Error: "), result.stderr
+    assert unreadable.stderr.splitlines()[1].startswith("hint: check the target and your Azure login")
+    assert "is not a detections package" in package.stderr and "cannot write" in export.stderr
+
+
+def test_a_missing_ca_file_is_reported_before_anything_else(workspace: Workspace, cli_env: dict[str, str],
+                                                            monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "no-such-ca.pem"))
+    result = _run("deploy", "--root", str(workspace.root), "--plan-only")
+    assert result.exit_code == 2 and "REQUESTS_CA_BUNDLE=" in result.stderr
+    assert result.stdout == ""  # no "Workspace ..." header before the usage error

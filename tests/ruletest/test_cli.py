@@ -82,6 +82,13 @@ def test_broken_fixture_is_one_clear_message(tmp_path):
     assert "TrailStopped.tests.yaml:19:" in out.replace("\n", "")
     assert "unknown column 'EventNme' of table AWSCloudTrail (did you mean EventName?)" in out.replace("\n", "")
     assert "Traceback" not in out
+    # shown as `detections validate` shows a problem: relative path, the offending line and a caret
+    lines = out.splitlines()
+    at = next(n for n, line in enumerate(lines) if "fixtures/AWSCloudTrail/TrailStopped.tests.yaml:19:" in line)
+    assert lines[at].lstrip().startswith("fixtures/AWSCloudTrail/TrailStopped.tests.yaml:19:")
+    assert "EventNme: StartLogging" in lines[at + 1] and lines[at + 1].lstrip().startswith("19 | ")
+    column = int(lines[at].split(":")[2])
+    assert lines[at + 2].endswith("^") and len(lines[at + 2]) == len(lines[at + 1].split("|")[0]) + 2 + column
 
 
 def test_unused_watchlist_is_an_error(tmp_path):

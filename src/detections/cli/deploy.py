@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
-from detections.cli.options import ROOT_OPTION, load_content, resolve_root
+from detections.cli.options import ROOT_OPTION, CommandError, load_content, resolve_root
 from detections.cli.package import SOURCE_OPTION
 
 # flag -> (environment variables, in order of preference)
@@ -87,16 +87,13 @@ def _kinds(target: Any, source: str) -> list[Any]:
 
 
 def _cannot_read(error: Exception) -> NoReturn:
-    """Report (on standard error, like every failure) that the workspace cannot be read, and exit 1."""
+    """The workspace cannot be read: the service's reason and what to check (exit 1)."""
     from detections.deploy.plan import describe_error
 
-    errors = Console(stderr=True, soft_wrap=True)
-    errors.print(f"[red]error:[/] cannot read the workspace: {describe_error(error)}", highlight=False)
-    errors.print(f"hint: {_read_hint(error)}", highlight=False)
-    sys.exit(1)
+    raise CommandError(f"cannot read the workspace: {describe_error(error)}", hint=_read_hint(error))
 
 
-def _plan(kinds: list[Any], repo: Any, prune: bool, console: Console) -> Any:
+def _plan(kinds: list[Any], repo: Any, prune: bool) -> Any:
     """Read the workspace; an unreachable or forbidden workspace exits 1 with the service's reason."""
     from azure.core.exceptions import AzureError
 
@@ -137,9 +134,10 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
     repo = load_content(root)
     target = _target(subscription, resource_group, workspace, location)
     source = _source(source, root)
+    kinds = _kinds(target, source)  # a CA file that is not there stops here, before any output
     console.print(f"Workspace {target.workspace} (resource group {target.resource_group}), source {source!r}",
                   highlight=False)
-    plan = _plan(_kinds(target, source), repo, prune, console)
+    plan = _plan(kinds, repo, prune)
     render_plan(plan, console)
     if plan_only or not plan.pending:
         return
@@ -167,7 +165,7 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
     root = resolve_root(root)
     repo = load_content(root)
     target = _target(subscription, resource_group, workspace)
-    plan = _plan(_kinds(target, _source(source, root)), repo, True, console)
+    plan = _plan(_kinds(target, _source(source, root)), repo, True)
     render_plan(plan, console, show_unchanged=False)
     if plan.pending:
         console.print(f"[yellow]drift:[/] {len(plan.pending)} item(s) differ from the repository", highlight=False)
@@ -218,10 +216,8 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
         try:
             write_text(path, item.text)
         except OSError as exc:
-            Console(stderr=True).print(f"[red]error:[/] cannot write {path}: {exc.strerror or exc}; "
-                                       f"{counts['new'] + counts['update'] - 1} rule(s) were written before it "
-                                       "(each file is whole)", highlight=False)
-            sys.exit(1)
+            raise CommandError(f"cannot write {path}: {exc.strerror or exc}; {counts['new'] + counts['update'] - 1} "
+                               "rule(s) were written before it (each file is whole)") from None
     other = sum(1 for rule in rules if rule.get("kind") not in ("Scheduled", "NRT"))
     console.print(f"exported {counts['new'] + counts['update']} rule(s) to {out}/ ({counts['new']} new, "
                   f"{counts['update']} updated in place, {counts['unchanged']} unchanged, {counts['skipped']} "

@@ -1,6 +1,7 @@
 """Options and helpers several commands share, so each behaves the same way for the same input.
 
-One way to find the repository (`--root`, else the nearest folder upward from the current one that
+One error style: a one-line failure is click's `Error: ...` on standard error (CommandError, exit 1,
+with an optional `hint:` line; click.UsageError, exit 2, for options that cannot work). One way to find the repository (`--root`, else the nearest folder upward from the current one that
 holds rules/, hunting/ or workbooks/), one way to load it (problems reported as `detections validate`
 reports them, exit 1) and one way to write an output file (whole or not at all; an unwritable path is
 a usage error, exit 2, never a traceback).
@@ -20,6 +21,18 @@ if TYPE_CHECKING:
 ROOT_OPTION = click.option(
     "--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
     help="Repository root (holds rules/, hunting/, workbooks/, fixtures/) [default: found upward from here].")
+
+
+class CommandError(click.ClickException):
+    """A failure the user can act on (exit 1), printed like every one-line error of the CLI:
+    `Error: <message>`, then `hint: <what to do>` when there is a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def format_message(self) -> str:
+        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
 
 
 def resolve_root(root: Path | None, start: Path | None = None) -> Path:

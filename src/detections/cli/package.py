@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from detections.cli.options import ROOT_OPTION, load_content, resolve_root
+from detections.cli.options import ROOT_OPTION, CommandError, load_content, resolve_root
 
 SOURCE_OPTION = click.option(
     "--source", envvar="DETECTIONS_SOURCE",
@@ -38,8 +37,7 @@ def package(root: Path | None, out: Path, source: str | None, workspace: str, lo
     try:
         result = build_package(repo, out, source=source, workspace=workspace, location=location)
     except PackageError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
+        raise CommandError(str(exc)) from None
     needs = result.needs
     out_console.print(
         f"packaged into {out}/ ({len(result.files)} files): analytics rules {len(repo.rules)}, "

@@ -55,7 +55,7 @@ def test(paths: tuple[Path, ...], root: Path | None, keyword: str | None, junit:
     if fmt == "json":
         click.echo(report.as_json(results, policy, seconds))
     else:
-        report.human(out, results, policy, seconds)
+        report.human(out, results, policy, seconds, root)
     if junit:
         write_text_file(junit, report.junit(results, policy, seconds), "--junit")
     if policy or any(r.status != "passed" for r in results):

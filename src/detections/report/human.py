@@ -37,10 +37,9 @@ def _window(line: str, column: int) -> tuple[str, int]:
     return head + line[start:start + WIDTH] + tail, column - 1 - start + len(head)
 
 
-def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int | None = None,
-          color: bool | None = None, **_: object) -> None:
-    console = Console(file=out, no_color=color is False, force_terminal=color, highlight=False,
-                      soft_wrap=True, emoji=False)
+def print_diagnostics(console: Console, diagnostics: list[Diagnostic], root: Path) -> None:
+    """Diagnostics grouped by file, each with its offending line and a caret: `detections validate`'s
+    look, shared by every command that reports a problem in a file (rule tests, content loading)."""
     by_file: dict[Path, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
         by_file[diagnostic.location.path].append(diagnostic)
@@ -64,6 +63,13 @@ def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int 
             if d.hint:
                 console.print(Text.assemble("           ", ("hint: ", "green"), d.hint))
         console.print()
+
+
+def write(diagnostics: list[Diagnostic], out: TextIO, *, root: Path, files: int | None = None,
+          color: bool | None = None, **_: object) -> None:
+    console = Console(file=out, no_color=color is False, force_terminal=color, highlight=False,
+                      soft_wrap=True, emoji=False)
+    print_diagnostics(console, diagnostics, root)
     total = counts(diagnostics)
     scope = f" in {files} file{'s' if files != 1 else ''}" if files is not None else ""
     style = "bold red" if total["errors"] else ("yellow" if total["warnings"] else "bold green")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from detections.diagnostics import Diagnostic
+from detections.report.common import display_path
+from detections.report.human import print_diagnostics
 from detections.ruletest.alerts import text
 from detections.ruletest.runner import CaseResult
 
@@ -37,7 +40,9 @@ def _alert_counts(result: CaseResult) -> str:
     return " ".join(str(len(run.alerts)) for run in runs)
 
 
-def human(console: Console, results: list[CaseResult], policy: list[Diagnostic], seconds: float) -> None:
+def human(console: Console, results: list[CaseResult], policy: list[Diagnostic], seconds: float, root: Path) -> None:
+    """The results table, then each case that did not pass: mismatches as text, errors (a broken fixture
+    file, a query that fails) and policy violations as `detections validate` shows them, with the line."""
     table = Table(title="Rule tests", show_lines=False, expand=False)
     table.add_column("Result")
     table.add_column("Rule / query")
@@ -50,11 +55,16 @@ def human(console: Console, results: list[CaseResult], policy: list[Diagnostic],
     console.print(table)
     for r in results:
         if r.status != "passed":
-            console.rule(Text(f"{r.status.upper()}: {r.content or r.path} :: {r.case}", style=_STYLE[r.status]))
-            console.print(f"[dim]{r.path}[/dim]")
+            console.rule(Text(f"{r.status.upper()}: {r.content or display_path(r.path, root)} :: {r.case}",
+                              style=_STYLE[r.status]))
+            if r.error is not None:
+                print_diagnostics(console, [r.error], root)
+                continue
+            console.print(f"[dim]{display_path(r.path, root)}[/dim]")
             console.print(Text(failure_text(r)))
-    for d in policy:
-        console.print(Text(f"policy: {d}", style="red"))
+    if policy:
+        console.rule(Text("POLICY (--min-cases)", style="red"))
+        print_diagnostics(console, policy, root)
     c = counts(results)
     style = "green" if not (c["failed"] or c["error"] or policy) else "red"
     console.print(Text(
