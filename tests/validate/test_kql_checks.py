@@ -23,7 +23,7 @@ class FakeEngine:
     def __init__(self):
         self.seen: list[str] = []
 
-    def bind(self, text: str):
+    def bind(self, text: str, schemas=None):
         self.seen.append(text)
         for number, line in enumerate(text.splitlines(), 1):
             if "@@" in line:

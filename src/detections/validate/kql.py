@@ -1,6 +1,9 @@
 """KQL checks through the engine's public API: the query compiles against our table schemas, and every
 column that entityMappings, customDetails and alertDetailsOverride name is in the query's output.
 
+Queries compile against the product tables and the other Sentinel tables published content reads
+(detections.tables.OTHER_TABLES); a query over one of those gets a note, since rule tests do not replay them.
+
 The engine (detections.kql) is imported on first use; without it these checks are skipped and one
 warning says so. Each query is bound once per run and the result shared by all checks here.
 """
@@ -8,6 +11,7 @@ warning says so. Each query is bound once per run and the result shared by all c
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +21,7 @@ from types import ModuleType
 from detections.content import workbook_queries
 from detections.content.model import AnalyticsRule, HuntingQuery, Location, Workbook
 from detections.diagnostics import Diagnostic, Severity
+from detections.tables import OTHER_TABLES
 from detections.validate.alerts import PLACEHOLDER
 from detections.validate.base import Check, Context, Item, KeyPath, RepositoryCheck
 from detections.validate.querymap import query_location
@@ -57,6 +62,7 @@ class Analysis:
 
     columns: frozenset[str] | None = None
     problems: tuple[Problem, ...] = ()
+    other_tables: tuple[str, ...] = ()  # tables outside the product the query reads (OTHER_TABLES)
 
 
 # engine error class name -> diagnostic code
@@ -75,15 +81,27 @@ def _bind(text: str) -> Analysis:
     kql = engine()
     assert kql is not None
     try:
-        columns = kql.bind(text)
+        columns = kql.bind(text, OTHER_TABLES)
     except Exception as first:  # the engine's errors carry line/column; anything else is an engine limit
         collect = getattr(kql, "check", None)
         try:
-            errors = collect(text) if collect else [first]
+            errors = collect(text, OTHER_TABLES) if collect else [first]
         except Exception:
             errors = [first]
         return Analysis(problems=tuple(_problem(e) for e in errors or [first]))
-    return Analysis(columns=frozenset(name for name, _type in columns))
+    return Analysis(columns=frozenset(name for name, _type in columns), other_tables=_other_tables(kql, text))
+
+
+_OTHER_NAME = re.compile(r"\b(?:" + "|".join(map(re.escape, OTHER_TABLES)) + r")\b")
+
+
+def _other_tables(kql: ModuleType, text: str) -> tuple[str, ...]:
+    """The OTHER_TABLES a query that bound reads, in order of first mention."""
+    from detections.package.kqlwalk import table_names
+
+    if not _OTHER_NAME.search(text):  # most queries: no second parse
+        return ()
+    return tuple(table_names(kql.parse(text), set(OTHER_TABLES)))
 
 
 def queries(item: Item) -> list[tuple[KeyPath, str]]:
@@ -159,6 +177,26 @@ class KqlUnsupported(_QueryProblem):
                    "may be valid in Sentinel, but its columns and tests cannot be checked offline.")
     severity = Severity.WARNING
     hint = "rewrite with supported operators, or accept that this query is checked only in Sentinel"
+
+
+class OtherTable(Check):
+    code = "DET907"
+    title = "table outside the product's tables"
+    description = ("The query reads a Sentinel table outside the product's four (SigninLogs, SecurityAlert, Event, "
+                   "...): it is compiled against that table's reference schema, but rule tests replay it only "
+                   "from rows a fixture gives.")
+    severity = Severity.NOTE
+    kinds = (AnalyticsRule, HuntingQuery, Workbook)
+
+    def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
+        if engine() is None:
+            return
+        for key_path, text in queries(item):
+            tables = analyse(ctx, item, key_path, text).other_tables
+            if tables:
+                yield self.at(query_location(item, key_path, 1, 1),
+                              f"table outside the product's tables: not replayed ({', '.join(tables)})",
+                              "give the table's rows in a fixture to test this query offline")
 
 
 class _OutputColumns(Check):

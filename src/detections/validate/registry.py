@@ -43,6 +43,7 @@ CHECKS: tuple[Check, ...] = (
     kql.KqlSyntax(),
     kql.KqlSemantic(),
     kql.KqlUnsupported(),
+    kql.OtherTable(),
     kql.EntityColumns(),
     kql.CustomDetailColumns(),
     kql.AlertOverrideColumns(),
