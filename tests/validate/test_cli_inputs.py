@@ -51,11 +51,24 @@ def test_validate_a_folder_without_content_is_an_error(repo: Path, tmp_path: Pat
     assert code == 1 and "no content files" in out
 
 
-@pytest.mark.parametrize("command", [["package"], ["test"], ["deploy", "--plan-only"], ["drift"], ["smoke"]])
+@pytest.mark.parametrize("command", [["validate"], ["package"], ["test"], ["deploy", "--plan-only"], ["drift"],
+                                     ["smoke"]])
 def test_a_root_without_content_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
     """Packaging, testing or deploying (with --prune!) an empty folder by mistake must not 'succeed'."""
     code, out = run(*command, "--root", str(tmp_path))
     assert code == 2 and "no rules/, hunting/ or workbooks/ folder" in out
+
+
+def test_validate_root_names_the_repository_from_anywhere(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    """validate takes --root like every command that reads the repository: checks and reported paths
+    are relative to it, wherever the command runs."""
+    monkeypatch.chdir(tmp_path)
+    (repo / "rules" / "AWSCloudTrail" / "TrailStoppedCopy.yaml").write_text(
+        (repo / "rules" / "AWSCloudTrail" / "TrailStopped.yaml").read_text())
+    code, out = run("validate", "--root", str(repo))
+    assert code == 1 and "rules/AWSCloudTrail/TrailStoppedCopy.yaml" in out and "DET200" in out
+    code, out = run("validate", "--root", str(repo), str(repo / "rules" / "AWSCloudTrail" / "TrailStopped.yaml"))
+    assert code == 0, out  # only the named file is reported on (the copy is the duplicate)
 
 
 def test_the_root_is_found_upward_from_the_current_folder(repo: Path, tmp_path: Path, monkeypatch) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detections import report
-from detections.cli.options import ROOT_OPTION, load_content, resolve_root
+from detections.cli.options import ROOT_OPTION, CommandError, load_content, resolve_root
 from detections.content.model import Location, Repository
 from detections.coverage.cases import case_lookup
 from detections.coverage.generate import generated_files, orphan_files, stale_files, write_files
@@ -39,7 +39,7 @@ def _summary(repository: Repository, console: Console) -> None:
     )
 
 
-@click.command()
+@click.command(short_help="Report ATT&CK and Zero Trust coverage and the policy.")
 @ROOT_OPTION
 @click.option("--check", is_flag=True, help="Also fail when generated docs/ is out of date with the content.")
 def coverage(root: Path | None, check: bool) -> None:
@@ -47,6 +47,9 @@ def coverage(root: Path | None, check: bool) -> None:
 
     Every rule must have tactics, techniques, a Zero Trust principle and entity mappings. With
     --check (run by `make check`) docs/ must also match the content: `make docs` refreshes it.
+
+    Exit status: 1 when the policy finds gaps (or, with --check, docs/ is out of date) or the content
+    does not load; 2 on usage errors.
     """
     repository = load_content(resolve_root(root))
     _summary(repository, Console())
@@ -66,13 +69,22 @@ def coverage(root: Path | None, check: bool) -> None:
     sys.exit(report.exit_code(problems))
 
 
-@click.command()
+@click.command(short_help="Generate docs/ (rule pages, coverage) from the content.")
 @ROOT_OPTION
 def docs(root: Path | None) -> None:
-    """Generate docs/: a page per rule and hunting query, the coverage layer and the Zero Trust matrix."""
+    """Generate docs/: a page per rule and hunting query, the coverage layer and the Zero Trust matrix.
+
+    Exit status: 0 when docs/ is up to date (whether or not files changed); 1 when the content does not
+    load or a file cannot be written; 2 on usage errors.
+    """
     repository = load_content(resolve_root(root))
     docs_dir = repository.root / "docs"
-    changed = write_files(generated_files(repository, case_lookup(repository, repository.root / "fixtures")), docs_dir)
+    try:
+        changed = write_files(generated_files(repository, case_lookup(repository, repository.root / "fixtures")),
+                              docs_dir)
+    except OSError as exc:
+        raise CommandError(f"cannot write {exc.filename or docs_dir}: {exc.strerror or exc}",
+                           hint="check the permissions of docs/; every file is written whole or not at all") from None
     for path in changed:
         click.echo(f"updated docs/{path.as_posix()}")
     click.echo(f"{len(changed)} file(s) changed")

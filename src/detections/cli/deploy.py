@@ -116,7 +116,7 @@ def _source(source: str | None, root: Path) -> str:
     return source or default_source(root)
 
 
-@click.command()
+@click.command(short_help="Plan, then apply the content to a Sentinel workspace.")
 @_target_options(with_location=True)
 @ROOT_OPTION
 @SOURCE_OPTION
@@ -125,7 +125,12 @@ def _source(source: str | None, root: Path) -> str:
 @click.option("--prune", is_flag=True, help="Delete items deployed from this repository that it no longer holds.")
 def deploy(subscription: str | None, resource_group: str | None, workspace: str | None, location: str | None,
            root: Path | None, source: str | None, plan_only: bool, yes: bool, prune: bool) -> None:
-    """Plan, then apply the repository's rules, hunting queries and workbooks to a Sentinel workspace."""
+    """Plan, then apply the repository's rules, hunting queries and workbooks to a Sentinel workspace.
+
+    Exit status: 0 when applied (or nothing to do, or --plan-only); 1 when the workspace cannot be read,
+    an item was not deployed or the confirmation was declined; 2 on usage errors (no target, a CA file
+    that is not there, no terminal to confirm on without --yes).
+    """
     from detections.deploy.plan import apply_plan
     from detections.deploy.report import render_plan, render_summary
 
@@ -152,13 +157,17 @@ def deploy(subscription: str | None, resource_group: str | None, workspace: str 
         sys.exit(1)
 
 
-@click.command()
+@click.command(short_help="Show what differs between the workspace and the repository.")
 @_target_options(with_location=False)
 @ROOT_OPTION
 @SOURCE_OPTION
 def drift(subscription: str | None, resource_group: str | None, workspace: str | None, root: Path | None,
           source: str | None) -> None:
-    """Show what differs between the workspace and the repository; exit 1 when anything does."""
+    """Show what differs between the workspace and the repository.
+
+    Exit status: 0 when the workspace matches; 1 when anything differs or the workspace cannot be read;
+    2 on usage errors.
+    """
     from detections.deploy.report import render_plan
 
     console = Console(soft_wrap=True)
@@ -173,7 +182,7 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
     console.print("no drift: the workspace matches the repository", highlight=False)
 
 
-@click.command()
+@click.command(short_help="Write a workspace's analytics rules as Sentinel YAML.")
 @_target_options(with_location=False)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("export"), show_default=True,
               help="Folder to write rules/<Table>/<Name>.yaml into; a repository root updates its rule files.")

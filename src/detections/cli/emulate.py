@@ -13,7 +13,7 @@ import click
 from detections.live.errors import fail_cleanly
 
 
-@click.command()
+@click.command(short_help="Run a local Sentinel / Log Analytics workspace emulator.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="TCP port on 127.0.0.1 (0 picks a free one).")
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -27,6 +27,9 @@ def emulate(port: int, data_dir: Path | None, anonymous_queries: bool, only_data
     """Run a local HTTPS Sentinel / Log Analytics workspace for offline deploy rehearsals.
 
     Prints the endpoint, the CA file and the variables to export, then serves until Ctrl-C.
+
+    Exit status: 0 when stopped (Ctrl-C or SIGTERM); 1 when the port cannot be listened on or a --data
+    file cannot be read; 2 on usage errors.
     """
     from detections.emulator import Emulator
     from detections.live.files import load_folder

@@ -15,7 +15,7 @@ SOURCE_OPTION = click.option(
 )
 
 
-@click.command()
+@click.command(short_help="Build ARM templates and the Windows DCR into dist/.")
 @ROOT_OPTION
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Output folder; replaced as a whole, and only if it is empty or an earlier package.")

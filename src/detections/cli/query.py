@@ -41,17 +41,23 @@ def _query_text(query: str) -> str:
     return query
 
 
-@click.command()
+@click.command(short_help="Run KQL on a workspace or on local log files.")
 @click.argument("query")
 @WORKSPACE_OPTION
 @TABLE_OPTION
 @click.option("--timespan", default=None,
               help="Time range on TimeGenerated: 1h, 1d, PT6H or START/END [default: 1d live, all rows offline].")
 @click.option("--now", "now_text", metavar="TIME", help="Offline only: the time now() and ago() use (ISO 8601).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=FORMATS[0], show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=FORMATS[0], show_default=True,
+              help="table: rich table, or one record per row when too wide for the terminal; json: a list of "
+                   "objects; csv: a header and rows.")
 def query(query: str, workspace_id: str | None, tables: tuple[str, ...], timespan: str | None,
           now_text: str | None, fmt: str) -> None:
-    """Run QUERY (KQL; `-` reads stdin, `@file.kql` a file) on a workspace or on local files."""
+    """Run QUERY (KQL; `-` reads stdin, `@file.kql` a file) on a workspace or on local files.
+
+    Exit status: 1 when the query fails or the workspace cannot be queried; 2 on usage errors (no
+    workspace, a bad --table, --timespan or --now, --now on a live workspace).
+    """
     from detections.live.output import render
     from detections.live.target import open_workspace, parse_timespan, parse_when
 
@@ -66,14 +72,19 @@ def query(query: str, workspace_id: str | None, tables: tuple[str, ...], timespa
         render(result, fmt, Console())
 
 
-@click.command()
+@click.command(short_help="Run every rule's and hunting query's query on a workspace.")
 @ROOT_OPTION
 @WORKSPACE_OPTION
 @TABLE_OPTION
 @click.option("--timespan", default="1h", show_default=True, help="How far back each query looks.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: one line per query with its result; json: a list of {kind, id, name, path, ok, "
+                   "rows, error}.")
 def smoke(root: Path | None, workspace_id: str | None, tables: tuple[str, ...], timespan: str, fmt: str) -> None:
-    """Run every rule's and hunting query's query on the workspace; list those that fail (exit 1)."""
+    """Run every rule's and hunting query's query on the workspace; list those that fail.
+
+    Exit status: 1 when a query fails or the workspace cannot be queried; 2 on usage errors.
+    """
     from detections.live.smoke import smoke as run_smoke
     from detections.live.target import open_workspace, parse_timespan, parse_when
 
@@ -101,17 +112,23 @@ def smoke(root: Path | None, workspace_id: str | None, tables: tuple[str, ...], 
         sys.exit(1)
 
 
-@click.command()
+@click.command(short_help="Count the alerts a rule would have raised per day.")
 @click.argument("rule")
 @ROOT_OPTION
 @WORKSPACE_OPTION
 @TABLE_OPTION
-@click.option("--days", type=click.IntRange(1, 90), default=14, show_default=True)
+@click.option("--days", type=click.IntRange(1, 90), default=14, show_default=True,
+              help="How many days of history, ending at --end, to replay the rule's schedule over.")
 @click.option("--end", "end_text", metavar="TIME", help="End of the history (ISO 8601) [default: now].")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: a line per day (runs, alerts, suppressed, rows); json: the same per day, for scripts.")
 def backtest(rule: str, root: Path | None, workspace_id: str | None, tables: tuple[str, ...], days: int,
              end_text: str | None, fmt: str) -> None:
-    """Count the alerts RULE (id, name or file) would have raised each day over the last --days."""
+    """Count the alerts RULE (id, name or file) would have raised each day over the last --days.
+
+    Exit status: 1 when a query fails or the workspace cannot be queried; 2 on usage errors (an unknown
+    RULE, a bad --end or --table).
+    """
     from detections.content.durations import format_duration
     from detections.live.backtest import backtest as run_backtest
     from detections.live.target import open_workspace, parse_when

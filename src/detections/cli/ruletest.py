@@ -13,14 +13,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from detections.cli.options import ROOT_OPTION, resolve_root, write_text_file
 
 
-@click.command()
+@click.command(short_help="Run the rule tests (fixtures/**/*.tests.yaml).")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @ROOT_OPTION
 @click.option("-k", "keyword", help="Run only cases whose name, rule id or file name contains this text.")
 @click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also write JUnit XML here (for CI).")
-@click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True,
+              help="human: a table, then each case that did not pass; json: every result, for scripts.")
 @click.option("--min-cases", is_flag=True,
-              help="Policy: every rule needs a case that fires and one that stays quiet, every hunting query one that fires.")
+              help="Policy: every rule needs a case that fires and one that stays quiet; every hunting query "
+                   "and every query of a workbook one that returns rows.")
 def test(paths: tuple[Path, ...], root: Path | None, keyword: str | None, junit: Path | None, fmt: str, min_cases: bool) -> None:
     """Run rule tests (fixtures/**/*.tests.yaml, or the given files/folders).
 

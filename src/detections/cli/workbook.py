@@ -16,12 +16,12 @@ from detections.content.yamlio import read_text
 from detections.diagnostics import ContentError
 
 
-@click.group()
+@click.group(short_help="Convert workbooks between Sentinel's JSON and YAML.")
 def workbook() -> None:
     """Convert workbooks between Sentinel's JSON and readable YAML (lossless both ways)."""
 
 
-@workbook.command("import")
+@workbook.command("import", short_help="Workbook JSON (content, gallery or ARM template) to YAML.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file to write (default: standard output).")
@@ -46,7 +46,7 @@ def import_(source: Path, output: Path | None, name: str | None, workbook_id: st
     _emit(text, output)
 
 
-@workbook.command("export")
+@workbook.command("export", short_help="Workbook YAML to the workbook JSON Sentinel stores.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="JSON file to write (default: standard output).")
