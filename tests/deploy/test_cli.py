@@ -106,6 +106,19 @@ def test_export_round_trips_through_the_loader(workspace: Workspace, cli_env: di
     assert "exported 0 rule(s)" in again.output and "2 unchanged" in again.output
 
 
+def test_export_skips_a_file_that_is_not_a_rule_unless_overwrite(workspace: Workspace, cli_env: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    workspace.deploy()
+    blocked = tmp_path / "out/rules/AWSCloudTrail/RootConsoleSignIn.yaml"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("notes: not a rule\n")
+    skipped = _run("export", "--out", str(tmp_path / "out"))
+    assert f"skipped {blocked}: exists and is not a rule file (use --overwrite" in skipped.output
+    assert "1 skipped" in skipped.output and blocked.read_text() == "notes: not a rule\n"
+    replaced = _run("export", "--out", str(tmp_path / "out"), "--overwrite")
+    assert "1 new" in replaced.output and RULE_NRT in blocked.read_text()
+
+
 def test_export_into_the_repository_updates_its_files_by_id(workspace: Workspace, cli_env: dict[str, str]) -> None:
     """`export --out .` in the repository: a rule's own file (whatever its name) is updated in place,
     keeping what only the repository knows, and never duplicated under the exported name."""

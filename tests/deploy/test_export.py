@@ -76,3 +76,11 @@ def test_a_rule_an_existing_file_holds_goes_to_that_file_keeping_the_repositorys
     assert document["name"] == "Encoded PowerShell" and document["x-detections"] == {"owner": "secops"}
     assert document["metadata"] == {"author": "me"}
     assert document["requiredDataConnectors"] == [{"connectorId": "Mine", "dataTypes": ["X"]}]
+
+
+def test_a_new_rule_whose_file_name_another_rules_file_holds_gets_its_id_in_the_name(tmp_path) -> None:
+    taken = tmp_path / "rules/SecurityEvent/EncodedPowerShell.yaml"
+    taken.parent.mkdir(parents=True)
+    taken.write_text("id: cccccccc-3\nname: Someone else's rule\n")
+    [new] = export_rules([{"name": "aaaaaaaa-1", "kind": "Scheduled", "properties": _props()}], existing_rules(tmp_path))
+    assert (new.path.as_posix(), new.action) == ("rules/SecurityEvent/EncodedPowerShell-aaaaaaaa.yaml", "new")

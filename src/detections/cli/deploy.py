@@ -186,7 +186,7 @@ def drift(subscription: str | None, resource_group: str | None, workspace: str |
 @_target_options(with_location=False)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("export"), show_default=True,
               help="Folder to write rules/<Table>/<Name>.yaml into; a repository root updates its rule files.")
-@click.option("--overwrite", is_flag=True, help="Replace a file at a new rule's path that holds another rule.")
+@click.option("--overwrite", is_flag=True, help="Replace a file at a new rule's path that is not a rule file.")
 def export(subscription: str | None, resource_group: str | None, workspace: str | None, out: Path,
            overwrite: bool) -> None:
     """Write the workspace's Scheduled and NRT analytics rules as Sentinel YAML (bulk import).
@@ -216,7 +216,8 @@ def export(subscription: str | None, resource_group: str | None, workspace: str 
         elif item.action == "update":
             console.print(f"updated {path}: the file of rule {item.rule_id}, rewritten in place", highlight=False)
         elif item.action == "new" and path.exists() and not overwrite:
-            console.print(f"skipped {path}: exists and is not this rule's file (use --overwrite to replace it)", highlight=False)
+            console.print(f"skipped {path}: exists and is not a rule file (use --overwrite to replace it)",
+                          highlight=False)
             counts["skipped"] += 1
             continue
         counts[item.action] += 1
