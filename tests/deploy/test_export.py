@@ -84,3 +84,16 @@ def test_a_new_rule_whose_file_name_another_rules_file_holds_gets_its_id_in_the_
     taken.write_text("id: cccccccc-3\nname: Someone else's rule\n")
     [new] = export_rules([{"name": "aaaaaaaa-1", "kind": "Scheduled", "properties": _props()}], existing_rules(tmp_path))
     assert (new.path.as_posix(), new.action) == ("rules/SecurityEvent/EncodedPowerShell-aaaaaaaa.yaml", "new")
+
+
+def test_exported_keys_name_every_key_an_export_writes() -> None:
+    """An update in place keeps the keys an export never writes: EXPORTED_KEYS must know all it writes."""
+    from detections.deploy.export import EXPORTED_KEYS
+
+    doc = rule_document({"name": "id-1", "kind": "Scheduled", "properties": _props(
+        enabled=False, suppressionEnabled=True, techniques=["T1059"], tactics=["Execution"],
+        entityMappings=[{"entityType": "Host", "fieldMappings": [{"identifier": "HostName", "columnName": "C"}]}],
+        customDetails={"A": "B"}, alertDetailsOverride={"alertDisplayNameFormat": "x"},
+        eventGroupingSettings={"aggregationKind": "AlertPerResult"},
+        incidentConfiguration={"createIncident": False})}, ["SecurityEvent"])
+    assert set(doc) == EXPORTED_KEYS
