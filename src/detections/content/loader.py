@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from detections import schemas
+from detections.content import jsonio
 from detections.content.durations import parse_duration
 from detections.content.model import (
     EXTENSION_KEY,
@@ -30,13 +31,20 @@ from detections.content.model import (
     SourceMap,
     Workbook,
 )
-from detections.content.workbook_yaml import template_from_yaml
-from detections.content.yamlio import read_yaml
-from detections.diagnostics import ContentError, Diagnostic
+from detections.content.workbook_yaml import (
+    NOTEBOOK_VERSION,
+    WorkbookFormatError,
+    json_to_yaml,
+    template_from_yaml,
+)
+from detections.content.yamlio import parse_yaml, read_text, read_yaml
+from detections.diagnostics import ContentError, Diagnostic, Severity
 
 Content = AnalyticsRule | HuntingQuery | Workbook
 
 UNKNOWN_FOLDER = "DET104"
+NOT_A_TEMPLATE = "DET105"
+NO_CONTENT = "DET103"
 
 TRIGGER_OPERATORS = {
     "gt": "gt", "greaterthan": "gt",
@@ -160,8 +168,12 @@ def load_hunting(path: Path) -> HuntingQuery:
 
 
 def load_workbook(path: Path) -> Workbook:
-    """Load one workbook YAML; `template` is the workbook JSON content Sentinel stores."""
-    raw, source = _document(path, "workbook")
+    """Load one workbook YAML, or a published Sentinel workbook template (`.json`, version Notebook/1.0,
+    as Microsoft's Workbooks folders hold them); `template` is the workbook JSON content Sentinel stores."""
+    if path.suffix.lower() == WORKBOOK_TEMPLATE_SUFFIX:
+        raw, source = _template_document(path)
+    else:
+        raw, source = _document(path, "workbook")
     return Workbook(
         path=path,
         id=raw["id"],
@@ -172,6 +184,36 @@ def load_workbook(path: Path) -> Workbook:
         raw=raw,
         source=source,
     )
+
+
+def _template_document(path: Path) -> tuple[dict[str, Any], SourceMap]:
+    """A published workbook template as the document our workbook YAML would hold (id and name from the
+    file name, as `detections workbook import` derives them), placed at the JSON file's own lines."""
+    text = read_text(path)
+    try:
+        notebook = jsonio.loads(text)
+    except jsonio.JsonError as exc:
+        raise ContentError([Diagnostic("DET100", f"JSON syntax error: {exc.msg}", Location(path, exc.lineno, exc.colno),
+                                       hint="fix the JSON at this position")]) from None
+    if not (isinstance(notebook, dict) and notebook.get("version") == NOTEBOOK_VERSION):
+        raise ContentError([Diagnostic(
+            NOT_A_TEMPLATE, f"not a Sentinel workbook template (no \"version\": \"{NOTEBOOK_VERSION}\"): skipped",
+            Location(path), Severity.NOTE, "workbook templates hold the workbook content itself; other JSON "
+            "files in a workbooks folder (metadata, ARM templates) are not validated")])
+    try:
+        document, _ = parse_yaml(json_to_yaml(text, name=path.stem), path)
+    except WorkbookFormatError as exc:
+        raise ContentError([Diagnostic(NOT_A_TEMPLATE, str(exc), Location(path), Severity.WARNING)]) from None
+    source = SourceMap(path)
+    try:  # JSON is YAML: read it again for the line of every key (a file YAML cannot read keeps line 1)
+        _, located = parse_yaml(text, path)
+        source.positions.update((("template", *key), at) for key, at in located.positions.items())
+    except ContentError:
+        pass
+    problems = schemas.check("workbook", document, source)
+    if problems:
+        raise ContentError(problems)
+    return document, source
 
 
 # folder name (lower case) -> loader; Microsoft's folder names too, so their content loads as is
@@ -186,6 +228,7 @@ FOLDER_LOADERS: dict[str, Callable[[Path], Content]] = {
 # repository folders that hold content, and the file suffixes looked at (.yml is reported, DET121)
 CONTENT_FOLDERS = ("rules", "hunting", "workbooks")
 CONTENT_SUFFIXES = (".yaml", ".yml")
+WORKBOOK_TEMPLATE_SUFFIX = ".json"  # published Sentinel workbook templates, inside a workbooks folder
 FIXTURES_FOLDER = "fixtures"  # rule tests; its sub-folders may share the content folders' names
 
 
@@ -228,12 +271,32 @@ def walk_files(base: Path, wanted: Callable[[Path], bool]) -> list[Path]:
     return sorted(found)
 
 
+def is_content_file(path: Path) -> bool:
+    """A content YAML, or a workbook template JSON inside a workbooks folder (Microsoft's layout)."""
+    if path.suffix in CONTENT_SUFFIXES:
+        return True
+    return path.suffix.lower() == WORKBOOK_TEMPLATE_SUFFIX and any(
+        FOLDER_LOADERS.get(parent.name.lower()) is load_workbook for parent in path.parents)
+
+
 def content_files(root: Path) -> list[Path]:
     """Every content file under a repository root, in a stable order."""
     found: list[Path] = []
     for folder in CONTENT_FOLDERS:
-        found.extend(walk_files(root / folder, lambda path: path.suffix in CONTENT_SUFFIXES))
+        found.extend(walk_files(root / folder, is_content_file))
     return found
+
+
+def discover_files(base: Path) -> list[Path]:
+    """Content files anywhere under `base` in a folder named as Sentinel's or our content folders
+    (`Solutions/<name>/Analytic Rules/`, `Hunting Queries/`, `Workbooks/`, `rules/`, ...), so an
+    Azure-Sentinel checkout is found too. Rule-test files (fixtures/**.tests.yaml) are not content."""
+    def wanted(path: Path) -> bool:
+        relative = path.relative_to(base).parents
+        return (is_content_file(path) and not path.name.endswith(".tests.yaml")
+                and any(parent.name.lower() in FOLDER_LOADERS for parent in relative)
+                and not any(parent.name.lower() == FIXTURES_FOLDER for parent in relative))
+    return walk_files(base, wanted)
 
 
 def load_files(paths: list[Path], root: Path, diagnostics: list[Diagnostic] | None = None) -> Repository:
@@ -260,6 +323,16 @@ def load_files(paths: list[Path], root: Path, diagnostics: list[Diagnostic] | No
 
 
 def load_repository(root: Path, diagnostics: list[Diagnostic] | None = None) -> Repository:
-    """Load all rules, hunting queries and workbooks of a repository checkout."""
+    """Load all rules, hunting queries and workbooks of a repository checkout.
+
+    A root without rules/, hunting/ or workbooks/ is searched for content folders at any depth (an
+    Azure-Sentinel checkout: `Solutions/*/Analytic Rules/`...); when none holds content, a warning
+    says so in `diagnostics`, so an empty result is never silent."""
     root = Path(root)
-    return load_files(content_files(root), root, diagnostics)
+    files = content_files(root) or discover_files(root)
+    if not files and diagnostics is not None:
+        diagnostics.append(Diagnostic(
+            NO_CONTENT, "no content files here (rules/, hunting/, workbooks/ or Sentinel's Analytic Rules/, "
+            "Hunting Queries/, Workbooks/ folders)", Location(root), Severity.WARNING,
+            "pass the repository root (the folder that holds rules/)"))
+    return load_files(files, root, diagnostics)

@@ -18,6 +18,9 @@ LOADER_CODES: dict[str, tuple[str, str]] = {
     yamlio.NOT_A_MAPPING: ("not a content document", "The file is empty, or holds a list or a single value."),
     yamlio.UNREADABLE: ("unreadable file", "The file cannot be read as UTF-8 text (binary, missing, or no access)."),
     loader.UNKNOWN_FOLDER: ("unknown content folder", "The file is not under rules/, hunting/ or workbooks/."),
+    loader.NOT_A_TEMPLATE: ("JSON in a workbooks folder that is not a workbook template",
+                            "A .json file in a workbooks folder without \"version\": \"Notebook/1.0\" (metadata, an "
+                            "ARM template): reported as skipped, not validated."),
 }
 
 

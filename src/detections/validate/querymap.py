@@ -11,4 +11,6 @@ def query_location(item: Item, key_path: KeyPath, line: int, column: int) -> Loc
     """The file position of (line, column), both 1-based, of the string at `key_path`."""
     if item.source is None or key_path not in item.source.positions:
         return Location(item.path, 1, 1)
+    if item.path.suffix.lower() == ".json":  # a JSON string holds the whole query on its key's line, escaped
+        return item.source.locate(*key_path)
     return string_location(item.source.locate(*key_path), line, column)

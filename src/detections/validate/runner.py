@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detections.content.loader import (
-    CONTENT_SUFFIXES,
     FOLDER_LOADERS,
     content_files,
     find_root,
+    is_content_file,
     load_files,
     walk_files,
 )
@@ -31,7 +31,7 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
         if path.is_dir() and find_root(path) == path.resolve():  # a repository root: its content folders only
             found = content_files(path)
         elif path.is_dir():  # rule-test files (fixtures/hunting/...) are not content, whatever their folder
-            found = walk_files(path, lambda p: p.suffix in CONTENT_SUFFIXES and not p.name.endswith(FIXTURE_SUFFIX)
+            found = walk_files(path, lambda p: is_content_file(p) and not p.name.endswith(FIXTURE_SUFFIX)
                                and any(parent.name.lower() in FOLDER_LOADERS for parent in p.parents))
         elif path.exists():
             found = [path]
