@@ -91,8 +91,20 @@ class Extension:
     triage: str | None = None  # what the analyst should do; rendered into the rule's doc page
 
 
+class QueryContent:
+    """What analytics rules and hunting queries share: a KQL query at a place in a file."""
+
+    path: Path
+    source: SourceMap | None
+
+    @property
+    def query_location(self) -> Location:
+        """Where the query text starts (for mapping KQL diagnostics back to the file)."""
+        return self.source.locate("query") if self.source else Location(self.path)
+
+
 @dataclass
-class AnalyticsRule:
+class AnalyticsRule(QueryContent):
     """A Scheduled or NRT analytics rule (Sentinel's detection YAML)."""
 
     path: Path
@@ -123,14 +135,9 @@ class AnalyticsRule:
     raw: dict[str, Any] = field(default_factory=dict)
     source: SourceMap | None = None
 
-    @property
-    def query_location(self) -> Location:
-        """Where the query text starts (for mapping KQL diagnostics back to the file)."""
-        return self.source.locate("query") if self.source else Location(self.path)
-
 
 @dataclass
-class HuntingQuery:
+class HuntingQuery(QueryContent):
     """A hunting query (Sentinel's hunting YAML); deployed as a Log Analytics saved search."""
 
     path: Path
@@ -146,10 +153,6 @@ class HuntingQuery:
     extension: Extension = field(default_factory=Extension)
     raw: dict[str, Any] = field(default_factory=dict)
     source: SourceMap | None = None
-
-    @property
-    def query_location(self) -> Location:
-        return self.source.locate("query") if self.source else Location(self.path)
 
 
 @dataclass
