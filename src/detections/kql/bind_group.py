@@ -178,11 +178,14 @@ def _expand_pick(binder: Binder, function: str, call: ast.Call, names: tuple, co
     return [(name, ktype, (lambda values, j=j: values[slot][j])) for j, (name, ktype, _) in enumerate(parts)]
 
 
-def _unresolvable(node: Any, left: Op, right: Op) -> bool:
+def _unresolvable(binder: Binder, node: Any, left: Op, right: Op) -> bool:
     """A join key that only a table of unknown columns could supply (a missing fuzzy-union table,
-    a failed let in check() mode): the join gives an open table instead of a key error."""
+    a failed let in check() mode, the columns of evaluate pivot/bag_unpack before the data is
+    seen): the join gives an open table instead of a key error. Operators over such a source are
+    bound leniently (`binder.unresolved`), however many operators lie between it and the join."""
     lindex, rindex = left.index(), right.index()
-    return any((k.left not in lindex and left.open_schema) or (k.right not in rindex and right.open_schema)
+    left_open = left.open_schema or binder.unresolved is not None
+    return any((k.left not in lindex and left_open) or (k.right not in rindex and right.open_schema)
                for k in node.on)
 
 
@@ -211,7 +214,7 @@ def bind_join(binder: Binder, node: ast.Join, left: Op, env: Env) -> Op:
     if kind not in JOIN_KINDS:
         raise binder.error(node, f"join kind '{kind}' is not supported", KqlUnsupportedError)
     right = binder.tabular(node.right, env)
-    if _unresolvable(node, left, right):
+    if _unresolvable(binder, node, left, right):
         return unknown_table()
     lkeys, rkeys = _join_keys(binder, node, left, right)
     if kind in ("leftsemi", "leftanti"):
@@ -242,7 +245,7 @@ def bind_lookup(binder: Binder, node: ast.Lookup, left: Op, env: Env) -> Op:
     if node.kind not in ("leftouter", "inner"):
         raise binder.error(node, f"lookup kind '{node.kind}' is not supported (use leftouter or inner)")
     right = binder.tabular(node.right, env)
-    if _unresolvable(node, left, right):
+    if _unresolvable(binder, node, left, right):
         return unknown_table()
     lkeys, rkeys = _join_keys(binder, node, left, right)
     keep = [i for i in range(len(right.columns)) if i not in rkeys]

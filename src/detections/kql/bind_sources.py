@@ -128,16 +128,18 @@ def bind_union(binder: Binder, node: ast.Union, env: Env, piped: Op | None = Non
             else:
                 parts.append((_table_label(table), binder.tabular(table, env)))
         except KqlSemanticError:
+            # isfuzzy tolerates a table the workspace lacks, nothing else: a leg with any other
+            # problem fails bind() exactly as check() reports it (dropping it would hide the error
+            # and silently never run that leg)
             missing = binder.missing_table(table, env) if node.isfuzzy else None
             if missing is None:
-                if not node.isfuzzy:
-                    raise
-                continue
+                raise
             parts.append((_table_label(table), missing))
     if not parts:
         raise binder.error(node, "union has no tables to read")
     union = binder.union_of(parts, node.withsource, node.kind == "inner", node)
     union.open_schema = any(op.open_schema for _, op in parts)
+    union.fuzzy = node.isfuzzy
     return union
 
 

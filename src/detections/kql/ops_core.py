@@ -15,6 +15,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
+from detections.kql.errors import KqlSemanticError
 from detections.kql.types import KType
 from detections.kql.values import copy_json, sort_key, to_json_text
 
@@ -331,6 +332,9 @@ class Union(Op):
     `withsource` adds the name of each input table as the first column."""
 
     label = "union"
+    # isfuzzy=true: a leg whose columns only the data decides (evaluate pivot/bag_unpack) and that
+    # fails to resolve against them is skipped with a warning, as Kusto runs fuzzy unions
+    fuzzy = False
 
     def __init__(self, sources: list[Op], columns: list[Column], maps: list[list[int | None]],
                  source_column: str | None, source_names: list[str]) -> None:
@@ -344,6 +348,15 @@ class Union(Op):
         for src, mapping, name in zip(self.sources, self.maps, self.source_names, strict=True):
             head = (name,) if offset else ()
             picks = [(i, nulls[k]) for k, i in enumerate(mapping)]
-            for r in src.run(rt):
+            for r in self._leg_rows(src, rt):
                 out.append(head + tuple([d if i is None else r[i] for i, d in picks]))
         return out
+
+    def _leg_rows(self, src: Op, rt: Runtime) -> list[Row]:
+        if not self.fuzzy:
+            return src.run(rt)
+        try:
+            return src.run(rt)
+        except KqlSemanticError as err:
+            rt.warnings.append(f"union isfuzzy=true: a leg was skipped ({err})")
+            return []
