@@ -208,6 +208,31 @@ def test_a_rule_on_a_table_the_workspace_lacks_is_rejected():
     assert "'AWSGuardDuty'" in info.value.error.message
 
 
+def test_a_rule_over_a_sentinel_table_outside_the_product_is_accepted_and_runs_empty(sentinel, emulator, logs):
+    """Sentinel accepts a rule over Event or SigninLogs (detections.tables.OTHER_TABLES): the emulated
+    workspace has those tables, empty, with their declared column types."""
+    query = "Event | where EventID == 7045 | project TimeGenerated, Computer, EventID"
+    rule = scheduled(query=query, entity_mappings=[EntityMapping(
+        entity_type="Host", field_mappings=[FieldMapping(identifier="HostName", column_name="Computer")])])
+    assert put(sentinel, emulator, "svc", rule).name == "svc"
+    assert put(sentinel, emulator, "signin", scheduled(query="SigninLogs | take 1")).name == "signin"
+    result = logs.query_workspace(emulator.workspace_id, query, timespan=None)
+    assert [(c, t) for c, t in zip(result.tables[0].columns, result.tables[0].columns_types, strict=True)] == [
+        ("TimeGenerated", "datetime"), ("Computer", "string"), ("EventID", "int")]
+    assert result.tables[0].rows == []
+    with pytest.raises(HttpResponseError) as info:
+        put(sentinel, emulator, "typo", scheduled(query="Event | project EventId"))
+    assert "unknown column or variable 'EventId'" in info.value.error.message
+
+
+def test_only_loaded_sentinel_tables_exist_without_the_builtin_ones():
+    from detections.emulator import Emulator
+
+    with Emulator(tables={"Event": [{"EventID": "7045", "Computer": "h"}]}, builtin_tables=False) as emulator:
+        assert emulator.data.schemas()["Event"]["EventID"].value == "int"
+        assert "SigninLogs" not in emulator.data.schemas()
+
+
 @pytest.mark.parametrize("kind", [[], {}, 1, None])
 def test_a_kind_that_is_not_text_is_a_400(sentinel, emulator, kind):
     url = (f"{emulator.url}{emulator.workspace_resource_id}/providers/Microsoft.SecurityInsights/alertRules/r1"

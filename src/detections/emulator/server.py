@@ -24,6 +24,7 @@ from detections.emulator import certs
 from detections.emulator.arm import COLLECTIONS, ArmCollections
 from detections.emulator.context import RequestContext
 from detections.emulator.credential import CREDENTIAL_ENV, EmulatorCredential
+from detections.emulator.data import EmulatedWorkspace
 from detections.emulator.dispatch import Dispatcher, RequestRecord
 from detections.emulator.errors import bad_request
 from detections.emulator.faults import Faults
@@ -31,7 +32,6 @@ from detections.emulator.logs import LogsApi
 from detections.emulator.querycheck import make_query_check
 from detections.emulator.store import Store
 from detections.emulator.workspace import Workspace
-from detections.live.local import LocalWorkspace
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -108,7 +108,7 @@ class Emulator:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.store = Store()
         self.faults = Faults()
-        self.data = LocalWorkspace(tables, builtin_tables=builtin_tables)
+        self.data = EmulatedWorkspace(tables, builtin_tables=builtin_tables)
         self.credential = EmulatorCredential()
         ws = self.workspace
         self._arm = ArmCollections(self.store, {"workspace": ws.resource_id, "resourceGroup": ws.resource_group_id},
