@@ -162,3 +162,43 @@ def test_unreadable_shared_rows_file_is_located(tmp_path, name, content, message
 def test_now_stays_where_runs_and_lookbacks_fit_the_calendar(tmp_path, now):
     d = error(tmp_path, GOOD.replace("now: 2026-01-15T12:00:00Z", f"now: '{now}'"))
     assert (d.code, d.location.line) == ("DET653", 7) and d.message == "now must lie in the years 1900 to 9000"
+
+
+OTHER = """\
+rule: 0d5d1d7e-4c8b-4a57-9f5b-6f0c3c5a1e01
+cases:
+  - name: service installed
+    now: 2026-01-15T12:00:00Z
+    records:
+      Event:
+        - {TimeGenerated: -5m, EventID: "7045", Computer: host1}
+    expect: {fires: true}
+"""
+
+
+def test_rows_of_a_sentinel_table_outside_the_product_take_its_declared_types(tmp_path):
+    """Event is in detections.tables.OTHER_TABLES: EventID is an int there, whatever the YAML holds,
+    and the engine sees the declared types (not ones guessed from the values)."""
+    from detections.ruletest.simulate import execute
+
+    _, fixture = load(tmp_path, OTHER)
+    [case] = fixture.cases
+    [row] = case.tables["Event"]
+    assert (row["EventID"], row["Message"], row["EventCategory"], row["Type"]) == (7045, "", None, "Event")
+    _, rows, _ = execute("Event | where EventID == 7045 | project EventID, EventCategory", case.tables, case.now, case)
+    assert rows == [{"EventID": 7045, "EventCategory": None}]
+    _, rows, _ = execute("Event | project EventID, EventCategory | getschema | project ColumnName, ColumnType",
+                         case.tables, case.now, case)
+    assert rows == [{"ColumnName": "EventID", "ColumnType": "int"}, {"ColumnName": "EventCategory", "ColumnType": "int"}]
+
+
+def test_unknown_column_of_a_sentinel_table_outside_the_product(tmp_path):
+    d = error(tmp_path, OTHER.replace("EventID:", "EventId:"))
+    assert d.code == "DET652" and d.location.line == 7
+    assert "record Event[0], field 'EventId'" in d.message
+    assert "unknown column 'EventId' of table Event (did you mean EventID?)" in d.message
+
+
+def test_a_misspelt_sentinel_table_key_gets_a_hint(tmp_path):
+    d = error(tmp_path, OTHER.replace("      Event:", "      event:"))
+    assert "unknown records key 'event'" in d.message and "'Event'" in (d.hint or "")

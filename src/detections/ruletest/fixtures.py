@@ -23,7 +23,7 @@ from detections.mappers import MAPPERS, MapError
 from detections.mappers.rows import coerce_row
 from detections.mappers.times import DEFAULT_NOW, NOW_YEARS, TimeFormatError, parse_time
 from detections.ruletest.model import Case, Expectation, FixtureFile, Rows
-from detections.tables import TABLES
+from detections.tables import OTHER_TABLES, TABLES
 
 # Diagnostic codes of rule tests (documented in docs/rule-tests.md).
 BAD_FIXTURE = "DET650"
@@ -179,7 +179,7 @@ def _expect(reader: _Reader, raw: Any, where: KeyPath, runs: int | None) -> Expe
 
 
 def _record_key(reader: _Reader, key: str, where: KeyPath) -> None:
-    known = [*MAPPERS, *TABLES]
+    known = [*MAPPERS, *TABLES, *OTHER_TABLES]
     near = {name.lower(): name for name in known}.get(key.lower())
     if key in known or near is None and key.isidentifier():
         return
@@ -199,7 +199,8 @@ def _tables(reader: _Reader, records: dict[str, Any], where: KeyPath, now: datet
                 table = mapper.table
             else:
                 table = key
-                rows = [coerce_row(key, TABLES.get(key), _row_mapping(item, index), now, (index,))
+                schema = TABLES.get(key) or OTHER_TABLES.get(key)  # declared types; None: typed by value
+                rows = [coerce_row(key, schema, _row_mapping(item, index), now, (index,))
                         for index, item in enumerate(value if isinstance(value, list) else [value])]
         except MapError as exc:
             record = "".join(f"[{p}]" if isinstance(p, int) else f" {p}" if p.startswith("line ") else f".{p}" for p in exc.path)

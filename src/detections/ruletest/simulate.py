@@ -61,10 +61,14 @@ def execute(query: str, tables: dict[str, Rows], now: datetime, case: Case) -> t
     """Run the query with the engine: (columns, rows as dicts, warnings)."""
     try:
         from detections.kql import KqlError, run_query  # the engine is imported on first use
+        from detections.tables import OTHER_TABLES
     except ImportError as exc:
         raise QueryFailed(f"the KQL engine is not available in this installation ({exc})") from None
     try:
-        result = run_query(query, tables, now=now, watchlists=case.watchlists or None, externaldata=case.externaldata or None)
+        # rows of a Sentinel table outside the product keep its declared column types (not their values')
+        declared = {name: OTHER_TABLES[name] for name in tables if name in OTHER_TABLES}
+        result = run_query(query, tables, now=now, schemas=declared or None, watchlists=case.watchlists or None,
+                           externaldata=case.externaldata or None)
     except KqlError as exc:
         raise QueryFailed(exc.message, exc.line, exc.column) from None
     columns = list(result.columns)
