@@ -14,8 +14,10 @@ import re
 from datetime import datetime, timedelta
 
 from detections.content.model import AnalyticsRule, HuntingQuery
+from detections.kql import KqlError, run_query
 from detections.ruletest.alerts import build_alerts, triggered
 from detections.ruletest.model import Case, Outcome, Rows, Run
+from detections.tables import OTHER_TABLES
 
 NRT_INTERVAL = timedelta(minutes=1)
 
@@ -60,11 +62,6 @@ def limit(tables: dict[str, Rows], start: datetime | None, end: datetime) -> dic
 def execute(query: str, tables: dict[str, Rows], now: datetime, case: Case) -> tuple[list[str], Rows, list[str]]:
     """Run the query with the engine: (columns, rows as dicts, warnings)."""
     try:
-        from detections.kql import KqlError, run_query  # the engine is imported on first use
-        from detections.tables import OTHER_TABLES
-    except ImportError as exc:
-        raise QueryFailed(f"the KQL engine is not available in this installation ({exc})") from None
-    try:
         # rows of a Sentinel table outside the product keep its declared column types (not their values')
         declared = {name: OTHER_TABLES[name] for name in tables if name in OTHER_TABLES}
         result = run_query(query, tables, now=now, schemas=declared or None, watchlists=case.watchlists or None,
@@ -73,7 +70,7 @@ def execute(query: str, tables: dict[str, Rows], now: datetime, case: Case) -> t
         raise QueryFailed(exc.message, exc.line, exc.column) from None
     columns = list(result.columns)
     rows = [dict(zip(columns, values, strict=True)) for values in result.rows]
-    return columns, rows, [str(w) for w in getattr(result, "warnings", ())]
+    return columns, rows, [str(w) for w in result.warnings]
 
 
 def simulate(rule: AnalyticsRule | HuntingQuery, case: Case) -> Outcome:
