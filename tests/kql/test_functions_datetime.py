@@ -33,6 +33,12 @@ def test_now_and_ago_use_the_query_time():
     assert call("ago", context, None) is None
 
 
+def test_now_and_ago_beyond_the_datetime_range_are_null():
+    context = Context(dt(2024, 5, 1, 12))
+    assert call("ago", context, timedelta(days=99_999_999)) is None
+    assert call("now", context, timedelta(days=99_999_999)) is None
+
+
 def test_bin_and_floor_types_follow_kusto():
     rule = SCALARS["bin"].result_type
     assert rule([KType.INT, KType.LONG]) is KType.LONG

@@ -27,6 +27,11 @@ def test_round_doc_examples(args, expected):
     assert call("round", *args) == expected
 
 
+def test_round_to_more_digits_than_a_decimal_holds():
+    assert call("round", 1.5, 1_000_000) == 1.5
+    assert call("round", 7, -1_000_000) == 0
+
+
 def test_round_keeps_integer_type():
     assert call("round", 17) == 17 and type(call("round", 17)) is int
     assert SCALARS["round"].result_type([N]) is N

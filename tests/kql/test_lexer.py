@@ -106,6 +106,7 @@ def test_negation_applies_only_to_whole_operator_words():
         ('print "a\\/b"', 9, "invalid escape sequence '\\/'"),
         ("print ```abc", 7, "unterminated multi-line string"),
         ("print a # b", 9, "unexpected character '#'"),
+        ("print 99999999999d", 7, "timespan literal '99999999999d' is out of range"),
     ],
 )
 def test_errors_point_at_the_problem(text, column, message):

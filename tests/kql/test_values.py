@@ -118,6 +118,10 @@ def test_todatetime_keeps_datetimes_and_makes_naive_ones_utc():
         ("1.5h", timedelta(hours=1.5)),
         ("100ms", timedelta(milliseconds=100)),
         ("10tick", timedelta(microseconds=1)),
+        ("3micros", timedelta(microseconds=3)),  # every unit of the timespan literal
+        ("2000nanoseconds", timedelta(microseconds=2)),
+        ("99999999999d", None),  # beyond the timespan range
+        ("99999999999.00:00:00", None),
         ("25:00:00", None),
         ("5 parsecs", None),
     ],

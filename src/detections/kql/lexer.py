@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 
 from detections.kql.errors import KqlSyntaxError
+from detections.kql.values import TIMESPAN_UNITS, timespan_of
 
 # Token kinds
 IDENT = "ident"
@@ -48,27 +49,6 @@ class Token:
 
     def __repr__(self) -> str:
         return f"Token({self.kind}, {self.value!r}, {self.start}, {self.end})"
-
-
-# Timespan units -> length in microseconds (a tick is 100 ns; Python keeps whole microseconds).
-TIMESPAN_UNITS: dict[str, float] = {}
-for _names, _micros in (
-    (("d", "day", "days"), 86_400e6),
-    (("h", "hr", "hrs", "hour", "hours"), 3_600e6),
-    (("m", "min", "minute", "minutes"), 60e6),
-    (("s", "sec", "second", "seconds"), 1e6),
-    (("ms", "milli", "millis", "millisec", "millisecond", "milliseconds"), 1e3),
-    (("micro", "micros", "microsec", "microsecond", "microseconds"), 1.0),
-    (("tick", "ticks"), 0.1),
-    (("nano", "nanos", "nanosec", "nanosecond", "nanoseconds"), 0.001),
-):
-    for _name in _names:
-        TIMESPAN_UNITS[_name] = _micros
-
-
-def timespan_of(amount: float, unit: str) -> timedelta:
-    """`amount` of timespan `unit` (a key of TIMESPAN_UNITS)."""
-    return timedelta(microseconds=amount * TIMESPAN_UNITS[unit])
 
 
 # Escapes allowed in "..." and '...' strings.
@@ -211,7 +191,12 @@ def tokenize(text: str) -> list[Token]:
         end = m.end()
         conversion = convert(m.lastgroup)
         if conversion is not None:
-            append(Token(conversion[0], conversion[1](m), pos, end))
+            try:
+                value = conversion[1](m)
+            except OverflowError:  # 99999999999d: beyond the timespan range
+                raise KqlSyntaxError.at(f"timespan literal '{m.group()}' is out of range (at most about "
+                                        "10,675,199 days)", text, (pos, end)) from None
+            append(Token(conversion[0], value, pos, end))
         pos = end
     append(Token(EOF, None, length, length))
     return tokens

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
-from detections.kql.lexer import TIMESPAN_UNITS, timespan_of
 from detections.kql.types import KType
+from detections.kql.values import TIMESPAN_UNITS, timespan_of
 
 _DATETIME_RE = re.compile(
     r"(\d{4})-?(\d{1,2})-?(\d{1,2})"

@@ -312,40 +312,51 @@ def to_datetime(value: Any) -> datetime | None:
 
 _CLOCK_TIMESPAN = re.compile(r"^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?$")
 _UNIT_TIMESPAN = re.compile(r"^(-)?(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)$", re.IGNORECASE)
-# Microseconds per KQL timespan unit (a tick is 0.1 us, below our resolution unless scaled up).
+# Microseconds per KQL timespan unit, shared by the lexer (`5m`), timespan(...) literals and
+# totimespan("5m"). A tick is 0.1 us, below our resolution unless scaled up.
 TIMESPAN_UNITS: dict[str, float] = {}
 for _names, _micros in (
     (("d", "day", "days"), 86_400e6),
     (("h", "hr", "hrs", "hour", "hours"), 3_600e6),
     (("m", "min", "minute", "minutes"), 60e6),
     (("s", "sec", "second", "seconds"), 1e6),
-    (("ms", "milli", "millis", "millisecond", "milliseconds"), 1e3),
-    (("microsecond", "microseconds"), 1.0),
+    (("ms", "milli", "millis", "millisec", "millisecond", "milliseconds"), 1e3),
+    (("micro", "micros", "microsec", "microsecond", "microseconds"), 1.0),
     (("tick", "ticks"), 0.1),
+    (("nano", "nanos", "nanosec", "nanosecond", "nanoseconds"), 0.001),
 ):
     for _name in _names:
         TIMESPAN_UNITS[_name] = _micros
 
 
+def timespan_of(amount: float, unit: str) -> timedelta:
+    """`amount` of timespan `unit` (a key of TIMESPAN_UNITS); OverflowError beyond timedelta's range."""
+    return timedelta(microseconds=amount * TIMESPAN_UNITS[unit])
+
+
 def parse_timespan(text: str) -> timedelta | None:
-    """Parse "1.02:03:04.5", "00:30:00", "1d", "1.5h", "100ms" (null when it is none of those)."""
+    """Parse "1.02:03:04.5", "00:30:00", "1d", "1.5h", "100ms" (null when it is none of those, or
+    beyond the timespan range)."""
     text = text.strip()
-    match = _CLOCK_TIMESPAN.match(text)
-    if match:
-        sign, days, hours, minutes, seconds, fraction = match.groups()
-        if int(hours) > 23 or int(minutes) > 59 or int(seconds or 0) > 59:
-            return None
-        value = timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
-                          microseconds=int((fraction or "0").ljust(7, "0")[:6]))
-        return -value if sign else value
-    match = _UNIT_TIMESPAN.match(text)
-    if match:
-        sign, amount, unit = match.groups()
-        micros = TIMESPAN_UNITS.get(unit.lower())
-        if micros is None:
-            return None
-        value = timedelta(microseconds=micros * float(amount))
-        return -value if sign else value
+    try:
+        match = _CLOCK_TIMESPAN.match(text)
+        if match:
+            sign, days, hours, minutes, seconds, fraction = match.groups()
+            if int(hours) > 23 or int(minutes) > 59 or int(seconds or 0) > 59:
+                return None
+            value = timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes),
+                              seconds=int(seconds or 0), microseconds=int((fraction or "0").ljust(7, "0")[:6]))
+            return -value if sign else value
+        match = _UNIT_TIMESPAN.match(text)
+        if match:
+            sign, amount, unit = match.groups()
+            unit = unit.lower()
+            if unit not in TIMESPAN_UNITS:
+                return None
+            value = timespan_of(float(amount), unit)
+            return -value if sign else value
+    except OverflowError:
+        return None
     return None
 
 

@@ -21,16 +21,24 @@ UTC = values.UTC
 ONE_TICK = timedelta(microseconds=1)  # the smallest step we can represent (Kusto: 100 ns)
 
 
+def _shifted(moment: datetime, span: timedelta) -> datetime | None:
+    try:
+        return moment + span
+    except OverflowError:
+        return None
+
+
 @scalar("now", 0, 1, D, needs_context=True)
-def now(context: Any, offset: Any = None) -> datetime:
-    """The query's fixed current time, optionally shifted by a timespan."""
-    return context.now if offset is None else context.now + offset
+def now(context: Any, offset: Any = None) -> datetime | None:
+    """The query's fixed current time, optionally shifted by a timespan (null beyond the datetime
+    range, as datetime arithmetic is)."""
+    return context.now if offset is None else _shifted(context.now, offset)
 
 
 @scalar("ago", 1, 1, D, needs_context=True)
 def ago(context: Any, span: Any) -> datetime | None:
-    """now() - span."""
-    return None if span is None else context.now - span
+    """now() - span (null beyond the datetime range)."""
+    return None if span is None else _shifted(context.now, -span)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, DecimalException
 from typing import Any
 
 from detections.kql import values
@@ -100,7 +100,10 @@ def round_number(value: Any, precision: Any = 0) -> Any:
     number = value if type(value) in (int, Decimal) else _real(value)
     if number is None or (type(number) is float and not math.isfinite(number)):
         return number
-    rounded = _round_decimal(number, int(precision), ROUND_HALF_UP)
+    try:
+        rounded = _round_decimal(number, int(precision), ROUND_HALF_UP)
+    except DecimalException:  # precision beyond what a decimal holds: nothing to round, or nothing left
+        rounded = Decimal(number) if precision > 0 else Decimal(0)
     return int(rounded) if type(value) is int else (rounded if type(value) is Decimal else float(rounded))
 
 
