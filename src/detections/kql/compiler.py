@@ -317,7 +317,7 @@ class Compiler:
     # -- calls -------------------------------------------------------------------------------------
 
     def _call(self, node: ast.Call, scope: Scope) -> CExpr:
-        special = _SPECIAL_CALLS.get(node.name)
+        special = CONTEXT_FUNCTIONS.get(node.name)
         if special is not None:
             return special(self, node, scope)
         bound = scope.env.lookup(node.name)
@@ -675,7 +675,9 @@ _HANDLERS: dict[type, Callable[[Compiler, Any, Scope], CExpr]] = {
     ast.Call: Compiler._call,
 }
 
-_SPECIAL_CALLS: dict[str, Callable[[Compiler, ast.Call, Scope], CExpr]] = {
+# Functions the compiler builds itself because they need more than their arguments: the window of
+# serialized rows, the input columns, or a subquery. They shadow any registry entry of the same name.
+CONTEXT_FUNCTIONS: dict[str, Callable[[Compiler, ast.Call, Scope], CExpr]] = {
     "toscalar": Compiler._toscalar,
     "row_number": Compiler._row_number,
     "prev": Compiler._prev_next,

@@ -7,8 +7,6 @@ problem is.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 Span = tuple[int, int]
 
 
@@ -17,27 +15,6 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
     offset = max(0, min(offset, len(text)))
     line_start = text.rfind("\n", 0, offset) + 1
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
-
-
-class LineIndex:
-    """Line/column lookups for many offsets of one text (binary search over line starts)."""
-
-    __slots__ = ("_starts", "_length")
-
-    def __init__(self, text: str):
-        starts = [0]
-        find = text.find
-        index = find("\n")
-        while index >= 0:
-            starts.append(index + 1)
-            index = find("\n", index + 1)
-        self._starts = starts
-        self._length = len(text)
-
-    def line_column(self, offset: int) -> tuple[int, int]:
-        offset = max(0, min(offset, self._length))
-        line = bisect_right(self._starts, offset)
-        return line, offset - self._starts[line - 1] + 1
 
 
 class KqlError(Exception):

@@ -14,15 +14,6 @@ def text(value: Any) -> str:
     return value if type(value) is str else to_string(value)
 
 
-def same_as(position: int, default: KType = KType.UNKNOWN):
-    """Result type rule: the type of argument `position` (or `default` when absent)."""
-
-    def rule(args: Sequence[KType]) -> KType:
-        return args[position] if len(args) > position else default
-
-    return rule
-
-
 def _shared_type(known: Sequence[KType]) -> KType | None:
     """The promoted number type when all are numbers, the type when all agree, else None."""
     if all(kind.is_numeric for kind in known):
