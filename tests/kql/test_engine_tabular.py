@@ -450,3 +450,21 @@ def test_row_rank_min_and_dense_docs_example():
     | project Item, Min, Dense"""
     assert run(query).rows == [("item3", 1, 1), ("item1", 2, 2), ("item2", 2, 2), ("item4", 4, 3), ("item2", 1, 1),
                                ("item1", 2, 2)]
+
+
+def test_an_engine_fault_is_a_kql_error_naming_the_operator_never_a_traceback(monkeypatch):
+    from detections.kql import KqlError, check
+    from detections.kql.binder import Binder
+    from detections.kql.ops_core import Filter
+
+    def broken(self, *_args):  # noqa: ARG001 - `self` is how the failing operator is found
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(Filter, "run", broken)
+    with pytest.raises(KqlError, match=r"internal error in operator 'where' while running the query \(ZeroDivisionError"):
+        run("T | where A > 1 | project B")
+    monkeypatch.setattr(Binder, "bind_query", broken)
+    query = "T | where A > 2 | project B"  # a new text: the plan of the first is cached
+    with pytest.raises(KqlError, match=r"internal error while binding the query \(ZeroDivisionError: boom\)"):
+        run(query)
+    assert [type(e) for e in check(query, SCHEMA)] == [KqlError]

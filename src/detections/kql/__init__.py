@@ -16,7 +16,13 @@ from typing import Any
 import detections.tables as builtin
 from detections.kql.ast import Query
 from detections.kql.binder import Binder
-from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError
+from detections.kql.errors import (
+    KqlError,
+    KqlSemanticError,
+    KqlSyntaxError,
+    KqlUnsupportedError,
+    engine_faults,
+)
 from detections.kql.executor import LoadedTable, QueryResult, load_table, plan_query, run_query, table_schemas
 from detections.kql.loading import schema_columns
 from detections.kql.parser import parse
@@ -51,12 +57,8 @@ def check(query: str, schemas: Schemas | None = None, *, watchlists: Schemas | N
     known = {name: list(columns.items()) for name, columns in builtin.TABLES.items()}
     binder = Binder(query, {**known, **table_schemas(None, schemas)}, _watchlist_columns(watchlists), collect=True)
     try:
-        binder.bind_query(tree)
+        with engine_faults("bind"):
+            binder.bind_query(tree)
     except KqlError as err:
         binder.errors.append(err)
-    except RecursionError:
-        binder.errors.append(KqlUnsupportedError("the query nests too deeply to bind"))
-    except Exception as exc:  # noqa: BLE001 - a validator gets a diagnostic, never a traceback
-        binder.errors.append(KqlError(f"internal error while binding the query ({type(exc).__name__}: {exc}); "
-                                      "please report it with the query"))
     return binder.errors

@@ -7,6 +7,9 @@ problem is.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 Span = tuple[int, int]
 
 
@@ -47,3 +50,22 @@ class KqlSemanticError(KqlError):
 
 class KqlUnsupportedError(KqlError):
     """Valid KQL that this engine does not implement; the message names the construct."""
+
+
+@contextmanager
+def engine_faults(verb: str, locate: Callable[[BaseException], str] | None = None) -> Iterator[None]:
+    """Turn an engine fault while binding or running (`verb`: "bind" or "run") into a KqlError, so a
+    caller never sees a Python traceback; `locate` names the operator that failed, when known."""
+    try:
+        yield
+    except KqlError:
+        raise
+    except RecursionError:
+        raise KqlUnsupportedError(f"the query nests too deeply to {verb}") from None
+    except Exception as exc:  # noqa: BLE001 - an engine fault becomes a KqlError, never a traceback
+        place = f" in operator '{locate(exc)}'" if locate is not None else ""
+        raise KqlError(f"internal error{place} while {_GERUNDS[verb]} the query ({type(exc).__name__}: "
+                       f"{exc}); please report it with the query") from exc
+
+
+_GERUNDS = {"bind": "binding", "run": "running"}

@@ -27,7 +27,7 @@ from detections.kql import (  # noqa: F401 - imported to register their operator
     bind_sources,
 )
 from detections.kql.binder import Binder, Plan
-from detections.kql.errors import KqlError, KqlUnsupportedError
+from detections.kql.errors import engine_faults
 from detections.kql.loading import convert_rows, infer_columns, schema_columns
 from detections.kql.ops_core import Column, Op
 from detections.kql.parser import parse
@@ -102,15 +102,8 @@ def _plan(query: str, schema_key: SchemaKey, watchlist_key: SchemaKey) -> Plan:
     schemas = {name: list(cols.items()) for name, cols in builtin.TABLES.items()}
     schemas.update((name, list(cols)) for name, cols in schema_key)
     binder = Binder(query, schemas, {alias: list(cols) for alias, cols in watchlist_key})
-    try:
+    with engine_faults("bind"):
         return binder.bind_query(tree)
-    except KqlError:
-        raise
-    except RecursionError:
-        raise KqlUnsupportedError("the query nests too deeply to bind") from None
-    except Exception as exc:  # noqa: BLE001 - an engine fault becomes a KqlError, never a traceback
-        raise KqlError(f"internal error while binding the query ({type(exc).__name__}: {exc}); "
-                       "please report it with the query") from exc
 
 
 def plan_query(query: str, schemas: Mapping[str, list[Column]], watchlists: Mapping[str, list[Column]] | None = None) -> Plan:
@@ -150,16 +143,8 @@ def run_query(query: str, tables: Mapping[str, Any] | None = None, *, now: datet
         rt = plan.runtime
         rt.reset(now=_utc(now), tables=loaded, watchlists=dict(watchlists or {}),
                  externaldata=dict(externaldata or {}))
-        try:
-            with _no_gc():
-                rows = plan.op.run(rt)
-        except KqlError:
-            raise
-        except RecursionError:
-            raise KqlUnsupportedError("the query nests too deeply to run") from None
-        except Exception as exc:  # noqa: BLE001 - any engine fault becomes a KqlError, never a traceback
-            raise KqlError(f"internal error in operator '{_failing_operator(exc)}' while running the query "
-                           f"({type(exc).__name__}: {exc}); please report it with the query") from exc
+        with engine_faults("run", _failing_operator), _no_gc():
+            rows = plan.op.run(rt)
         columns = list(plan.columns)
         warnings = problems + rt.warnings
         rt.reset(tables={}, watchlists={}, externaldata={})  # do not keep the caller's rows alive
