@@ -387,6 +387,17 @@ def from_ticks(count: int | float) -> timedelta | None:
 # --- dynamic -------------------------------------------------------------------------------------
 
 
+def json_key(value: Any) -> Any:
+    """A hashable identity with JSON equality, for sets of dynamic values (dcount, make_set,
+    set_union ...): arrays and bags compare by their text, and true is not 1."""
+    kind = type(value)
+    if kind is list or kind is dict:
+        return (kind.__name__, to_json_text(value))
+    if kind is bool:
+        return ("bool", value)
+    return value
+
+
 def copy_json(value: Any) -> Any:
     """A fresh copy of a JSON value (dicts and lists copied all the way down; scalars shared)."""
     kind = type(value)

@@ -28,6 +28,7 @@ from typing import Any
 from detections.kql import values
 from detections.kql.registry import aggregate, scalar
 from detections.kql.types import KType
+from detections.kql.values import json_key
 
 L, R, Y, B, T, D = KType.LONG, KType.REAL, KType.DYNAMIC, KType.BOOL, KType.TIMESPAN, KType.DATETIME
 MAX_SET_SIZE = 1_048_576
@@ -55,16 +56,6 @@ def _constant(columns: list[list[Any]], position: int, default: Any) -> Any:
         value = columns[position][0]
         return default if value is None else value
     return default
-
-
-def _key(value: Any) -> Any:
-    """A hashable identity with JSON equality (arrays and bags by their text; true is not 1)."""
-    kind = type(value)
-    if kind is list or kind is dict:
-        return (kind.__name__, values.to_json_text(value))
-    if kind is bool:
-        return ("bool", value)
-    return value
 
 
 def _summable(args: Sequence[KType]) -> KType | None:
@@ -149,7 +140,7 @@ def _countif(columns: list[list[Any]]) -> int:
 
 
 def _dcount(column: Sequence[Any]) -> int:
-    return len({_key(value) for value in column if value is not None})
+    return len({json_key(value) for value in column if value is not None})
 
 
 _declare("count", 0, 0, _fixed(L), "count", _count,
@@ -304,7 +295,7 @@ def _make_set(column: Sequence[Any], limit: Any) -> list[Any]:
         for item in value if type(value) is list else (value,):
             if item is None:
                 continue
-            key = _key(item)
+            key = json_key(item)
             if key not in seen:
                 seen.add(key)
                 out.append(item)

@@ -14,6 +14,7 @@ from detections.kql.functions.common import text
 from detections.kql.functions.conversion import convert_to
 from detections.kql.registry import scalar
 from detections.kql.types import KType
+from detections.kql.values import json_key
 
 Y, L, B, R, S = KType.DYNAMIC, KType.LONG, KType.BOOL, KType.REAL, KType.STRING
 
@@ -28,20 +29,11 @@ def _distinct(items: Iterable[Any]) -> list[Any]:
     seen: set[Any] = set()
     out: list[Any] = []
     for item in items:
-        key = _hashable(item)
+        key = json_key(item)
         if key not in seen:
             seen.add(key)
             out.append(item)
     return out
-
-
-def _hashable(item: Any) -> Any:
-    kind = type(item)
-    if kind is list or kind is dict:
-        return (kind.__name__, values.to_json_text(item))
-    if kind is bool:
-        return ("bool", item)
-    return item
 
 
 @scalar("array_length", 1, 1, L)
@@ -78,9 +70,9 @@ def array_index_of(array: Any, value: Any, start: Any = 0, length: Any = -1, occ
         return None
     start = max(0, _position(start or 0, len(array)))
     end = len(array) if length is None or int(length) < 0 else min(len(array), start + int(length))
-    wanted, count, key = max(int(occurrence or 1), 1), 0, _hashable(value)
+    wanted, count, key = max(int(occurrence or 1), 1), 0, json_key(value)
     for position in range(start, end):
-        if _hashable(array[position]) == key:
+        if json_key(array[position]) == key:
             count += 1
             if count == wanted:
                 return position
@@ -176,8 +168,8 @@ def set_has_element(array: Any, value: Any) -> bool | None:
     """True when the array holds the value (JSON equality)."""
     if type(array) is not list:
         return None
-    key = _hashable(value)
-    return any(_hashable(item) == key for item in array)
+    key = json_key(value)
+    return any(json_key(item) == key for item in array)
 
 
 @scalar("set_union", 2, 64, Y)
@@ -193,8 +185,8 @@ def set_intersect(*arrays: Any) -> list | None:
     found = _arrays(arrays)
     if found is None:
         return None
-    others = [{_hashable(item) for item in array} for array in found[1:]]
-    return [item for item in _distinct(found[0]) if all(_hashable(item) in keys for keys in others)]
+    others = [{json_key(item) for item in array} for array in found[1:]]
+    return [item for item in _distinct(found[0]) if all(json_key(item) in keys for keys in others)]
 
 
 @scalar("set_difference", 2, 64, Y)
@@ -203,8 +195,8 @@ def set_difference(*arrays: Any) -> list | None:
     found = _arrays(arrays)
     if found is None:
         return None
-    excluded = {_hashable(item) for array in found[1:] for item in array}
-    return [item for item in _distinct(found[0]) if _hashable(item) not in excluded]
+    excluded = {json_key(item) for array in found[1:] for item in array}
+    return [item for item in _distinct(found[0]) if json_key(item) not in excluded]
 
 
 @scalar("bag_keys", 1, 1, Y)
@@ -417,7 +409,7 @@ def set_equals(first: Any, second: Any) -> bool | None:
     """True when both arrays hold the same distinct elements."""
     if type(first) is not list or type(second) is not list:
         return None
-    return {_hashable(item) for item in first} == {_hashable(item) for item in second}
+    return {json_key(item) for item in first} == {json_key(item) for item in second}
 
 
 @scalar("array_split", 2, 2, Y)
