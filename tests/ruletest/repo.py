@@ -1,5 +1,5 @@
-"""A tiny repository (one rule, one hunting query, their fixtures) in a temp folder, and a stand-in
-engine for tests that must not depend on the KQL engine's coverage."""
+"""A tiny repository (one rule, one hunting query, their fixtures) in a temp folder. The tests run it
+through the real engine; each expectation below is worked out by hand from the query and records."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ tactics: [DefenseEvasion]
 relevantTechniques: [T1562]
 query: |
   AWSCloudTrail
-  | where EventName == "StopLogging"
-  | project TimeGenerated, EventName, SourceIpAddress, UserIdentityArn
+  | where EventName == "StopLogging" and isempty(ErrorCode)
+  | extend Trail = tostring(parse_json(RequestParameters).name)
+  | project TimeGenerated, EventName, Trail, SourceIpAddress, UserIdentityArn
 entityMappings:
   - entityType: IP
     fieldMappings:
@@ -33,6 +34,7 @@ entityMappings:
         columnName: SourceIpAddress
 customDetails:
   Caller: UserIdentityArn
+  Trail: Trail
 alertDetailsOverride:
   alertDisplayNameFormat: "Trail stopped from {{{{SourceIpAddress}}}}"
   alertDescriptionFormat: "Stopped by {{{{UserIdentityArn}}}}"
@@ -67,15 +69,22 @@ cases:
           eventName: StopLogging
           sourceIPAddress: 198.51.100.7
           userIdentity: {{type: IAMUser, arn: "arn:aws:iam::123456789012:user/mallory"}}
+          requestParameters: {{name: org-trail}}
     expect:
       fires: true
       alerts: 1
       alert: {{name: Trail stopped from 198.51.100.7, severity: Medium}}
       entities: [{{type: IP, Address: 198.51.100.7}}]
-      details: {{Caller: "arn:aws:iam::123456789012:user/mallory"}}
+      details: {{Caller: "arn:aws:iam::123456789012:user/mallory", Trail: org-trail}}
   - name: quiet on StartLogging
     records:
       AWSCloudTrail: [{{TimeGenerated: -10m, EventName: StartLogging}}]
+    expect: {{fires: false}}
+  - name: quiet when denied
+    records:
+      cloudtrail:
+        - {{eventTime: -5m, eventSource: cloudtrail.amazonaws.com, eventName: StopLogging, errorCode: AccessDenied,
+           sourceIPAddress: 203.0.113.9, userIdentity: {{type: IAMUser, arn: "arn:aws:iam::123456789012:user/intern"}}}}
     expect: {{fires: false}}
 """
 
@@ -89,21 +98,19 @@ cases:
 """
 
 
-def make_repo(root: Path, fixture: str = FIXTURE) -> Path:
-    for rel, text in {
-        "rules/AWSCloudTrail/TrailStopped.yaml": RULE,
-        "hunting/AWSCloudTrail/StopLoggingCalls.yaml": HUNT,
-        "fixtures/AWSCloudTrail/TrailStopped.tests.yaml": fixture,
-        "fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml": HUNT_FIXTURE,
-    }.items():
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write repository-relative files under root (a repository needs nothing more)."""
+    for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
 
 
-def fake_execute(query, tables, now, case):
-    """Stands in for the engine: the queries above keep StopLogging rows."""
-    columns = ["TimeGenerated", "EventName", "SourceIpAddress", "UserIdentityArn"]
-    rows = [{c: r[c] for c in columns} for r in tables.get("AWSCloudTrail", []) if r["EventName"] == "StopLogging"]
-    return columns, rows, []
+def make_repo(root: Path, fixture: str = FIXTURE) -> Path:
+    return write_files(root, {
+        "rules/AWSCloudTrail/TrailStopped.yaml": RULE,
+        "hunting/AWSCloudTrail/StopLoggingCalls.yaml": HUNT,
+        "fixtures/AWSCloudTrail/TrailStopped.tests.yaml": fixture,
+        "fixtures/AWSCloudTrail/StopLoggingCalls.tests.yaml": HUNT_FIXTURE,
+    })

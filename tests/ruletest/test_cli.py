@@ -2,18 +2,11 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from detections.cli import main
-from detections.ruletest import simulate
 
-from .repo import FIXTURE, fake_execute, make_repo
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch):
-    monkeypatch.setattr(simulate, "execute", fake_execute)
+from .repo import FIXTURE, make_repo
 
 
 def run(root, *args):
@@ -24,7 +17,7 @@ def run(root, *args):
 def test_passing_library(tmp_path):
     code, out = run(make_repo(tmp_path))
     assert code == 0, out
-    assert "3 passed, 0 failed, 0 errors" in out
+    assert "4 passed, 0 failed, 0 errors" in out
     assert "CloudTrail logging stopped" in out and "fires on StopLogging" in out
     assert "1 rows" in out  # the hunting case shows its row count
 
@@ -42,18 +35,18 @@ def test_json_and_junit_outputs(tmp_path):
     code, out = run(root, "--format", "json", "--junit", str(tmp_path / "out" / "junit.xml"))
     assert code == 1
     report = json.loads(out)
-    assert report["summary"] == {"passed": 2, "failed": 1, "errors": 0, "policy_violations": 0, "seconds": report["summary"]["seconds"]}
+    assert report["summary"] == {"passed": 3, "failed": 1, "errors": 0, "policy_violations": 0, "seconds": report["summary"]["seconds"]}
     failed = next(r for r in report["results"] if r["status"] == "failed")
     assert failed["mismatches"] == [{"what": "alerts", "expected": 2, "actual": 1}]
     assert failed["runs"][0]["alerts"][0]["entities"] == [{"type": "IP", "Address": "198.51.100.7"}]
     suite = ET.parse(tmp_path / "out" / "junit.xml").getroot()
-    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    assert suite.get("tests") == "4" and suite.get("failures") == "1"
     assert [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None] == ["fires on StopLogging"]
 
 
 def test_keyword_selects_cases(tmp_path):
     code, out = run(make_repo(tmp_path), "-k", "quiet")
-    assert code == 0 and "1 passed" in out
+    assert code == 0 and "2 passed, 0 failed" in out
     code, out = run(tmp_path, "-k", "no-such-case")
     assert code == 2 and "no case matches" in out  # a -k that selects nothing is a usage error
 
@@ -79,14 +72,14 @@ def test_broken_fixture_is_one_clear_message(tmp_path):
     make_repo(tmp_path, FIXTURE.replace("EventName: StartLogging", "EventNme: StartLogging"))
     code, out = run(tmp_path)
     assert code == 1
-    assert "TrailStopped.tests.yaml:19:" in out.replace("\n", "")
+    assert "TrailStopped.tests.yaml:20:" in out.replace("\n", "")
     assert "unknown column 'EventNme' of table AWSCloudTrail (did you mean EventName?)" in out.replace("\n", "")
     assert "Traceback" not in out
     # shown as `detections validate` shows a problem: relative path, the offending line and a caret
     lines = out.splitlines()
-    at = next(n for n, line in enumerate(lines) if "fixtures/AWSCloudTrail/TrailStopped.tests.yaml:19:" in line)
-    assert lines[at].lstrip().startswith("fixtures/AWSCloudTrail/TrailStopped.tests.yaml:19:")
-    assert "EventNme: StartLogging" in lines[at + 1] and lines[at + 1].lstrip().startswith("19 | ")
+    at = next(n for n, line in enumerate(lines) if "fixtures/AWSCloudTrail/TrailStopped.tests.yaml:20:" in line)
+    assert lines[at].lstrip().startswith("fixtures/AWSCloudTrail/TrailStopped.tests.yaml:20:")
+    assert "EventNme: StartLogging" in lines[at + 1] and lines[at + 1].lstrip().startswith("20 | ")
     column = int(lines[at].split(":")[2])
     assert lines[at + 2].endswith("^") and len(lines[at + 2]) == len(lines[at + 1].split("|")[0]) + 2 + column
 

@@ -13,11 +13,12 @@ def test_library_passes_with_the_engine(tmp_path):
     root = make_repo(tmp_path)
     repository = load_repository(root)
     results = run_fixture(repository, root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml")
-    assert [(r.case, r.status) for r in results] == [("fires on StopLogging", "passed"), ("quiet on StartLogging", "passed")]
+    assert [(r.case, r.status) for r in results] == [
+        ("fires on StopLogging", "passed"), ("quiet on StartLogging", "passed"), ("quiet when denied", "passed")]
     [alert] = results[0].outcome.alerts
     assert alert.name == "Trail stopped from 198.51.100.7"
     assert alert.description == "Stopped by arn:aws:iam::123456789012:user/mallory"
-    assert alert.details == {"Caller": ["arn:aws:iam::123456789012:user/mallory"]}
+    assert alert.details == {"Caller": ["arn:aws:iam::123456789012:user/mallory"], "Trail": ["org-trail"]}
 
 
 def test_timeline_double_alert_with_the_engine(tmp_path):
@@ -47,12 +48,12 @@ def test_watchlist_and_externaldata_reach_the_engine(tmp_path):
     root = make_repo(tmp_path, FIXTURE.replace("cases:\n", "watchlists:\n  TrustedIPs: [{SearchKey: 203.0.113.1}]\n"
                                                "externaldata:\n  \"https://example.com/bad.csv\": [{Ip: 198.51.100.7}]\ncases:\n", 1))
     rule = root / "rules/AWSCloudTrail/TrailStopped.yaml"
-    rule.write_text(rule.read_text().replace('  | where EventName == "StopLogging"\n', (
-        '  | where EventName == "StopLogging"\n'
+    rule.write_text(rule.read_text().replace('  | extend Trail', (
         "  | where SourceIpAddress !in ((_GetWatchlist('TrustedIPs') | project SearchKey))\n"
-        '  | where SourceIpAddress in ((externaldata(Ip: string)["https://example.com/bad.csv"] with (format="csv")))\n')))
+        '  | where SourceIpAddress in ((externaldata(Ip: string)["https://example.com/bad.csv"] with (format="csv")))\n'
+        '  | extend Trail')))
     results = run_fixture(load_repository(root), root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml")
-    assert [r.status for r in results] == ["passed", "passed"], [r.error or r.mismatches for r in results]
+    assert [r.status for r in results] == ["passed"] * 3, [r.error or r.mismatches for r in results]
     trusted = FIXTURE.replace("cases:\n", "watchlists:\n  TrustedIPs: [{SearchKey: 198.51.100.7}]\n"
                               "externaldata:\n  \"https://example.com/bad.csv\": [{Ip: 198.51.100.7}]\ncases:\n", 1)
     (root / "fixtures/AWSCloudTrail/TrailStopped.tests.yaml").write_text(trusted)

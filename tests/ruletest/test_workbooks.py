@@ -212,7 +212,7 @@ def test_cli_runs_workbook_fixtures_with_min_cases(tmp_path):
     root = _repo(tmp_path)
     result = CliRunner().invoke(main, ["test", "--root", str(root), "--min-cases"])
     assert result.exit_code == 0, result.output
-    assert "8 passed, 0 failed, 0 errors" in result.output
+    assert "9 passed, 0 failed, 0 errors" in result.output
     (root / "fixtures/workbooks/TrailActivity.tests.yaml").unlink()
     result = CliRunner().invoke(main, ["test", "--root", str(root), "--min-cases"])
     assert result.exit_code == 1 and result.output.count("lacks a case that returns rows") == 3
