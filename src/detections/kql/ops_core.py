@@ -306,10 +306,11 @@ class Distinct(Op):
 
     def __init__(self, source: Op) -> None:
         self.source, self.columns = source, source.columns
+        self._scalar_only = all(t is not KType.DYNAMIC for _, t in self.columns)  # rows hash as they are
 
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
-        if all(t is not KType.DYNAMIC for _, t in self.columns):
+        if self._scalar_only:
             return list(dict.fromkeys(rows))  # first occurrence of each row, in order
         seen: dict[Any, Row] = {}
         for row in rows:

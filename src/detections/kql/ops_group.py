@@ -63,21 +63,14 @@ class Summarize(Op):
                  aggregates: list[Aggregate], outputs: list[int | RowFn]) -> None:
         self.source, self.columns, self.keys, self.key_of = source, columns, keys, key_of
         self.aggregates, self.outputs = aggregates, outputs
+        self._direct = all(isinstance(o, int) for o in outputs)
 
     def _groups(self, rows: list[Row]) -> dict[Any, list[Row]]:
-        keys = self.keys
+        """Rows by their key tuple. One key groups on the bare value (no tuple built per row) and
+        is wrapped once per group afterwards."""
+        single = len(self.keys) == 1
+        key_of = self.keys[0] if single else self.key_of
         groups: dict[Any, list[Row]] = {}
-        if len(keys) == 1:
-            k0 = keys[0]
-            for r in rows:
-                k = k0(r)
-                bucket = groups.get(k)
-                if bucket is None:
-                    groups[k] = [r]
-                else:
-                    bucket.append(r)
-            return {(k,): g for k, g in groups.items()}
-        key_of = self.key_of
         for r in rows:
             k = key_of(r)
             bucket = groups.get(k)
@@ -85,13 +78,12 @@ class Summarize(Op):
                 groups[k] = [r]
             else:
                 bucket.append(r)
-        return groups
+        return {(k,): g for k, g in groups.items()} if single else groups
 
     def run(self, rt: Runtime) -> list[Row]:
         rows = self.source.run(rt)
         groups = self._groups(rows) if self.keys else {(): rows}  # no `by`: one row, even over no input
-        outputs = self.outputs
-        direct = all(isinstance(o, int) for o in outputs)
+        outputs, direct = self.outputs, self._direct
         out = []
         for key, members in groups.items():
             values = tuple(_evaluate(a, members) for a in self.aggregates)
