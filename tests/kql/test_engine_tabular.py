@@ -112,6 +112,9 @@ def test_serialize_and_window_functions():
 
 def test_pack_all_and_columnifexists():
     assert run("T | take 1 | project b = pack_all()").rows[0][0]["B"] == "x"
+    rows = run("T | take 1 | extend N = long(null), E = '' | project pack_all(true), pack_all()").rows
+    assert rows[0][0] == {"A": 1, "B": "x", "C": datetime(2024, 5, 1, 10, tzinfo=UTC)}  # ignoreNullEmpty
+    assert rows[0][1]["N"] is None and rows[0][1]["E"] == ""
     assert run("T | take 1 | project v = columnifexists('Nope', 'd'), w = columnifexists('B', '')").rows == [("d", "x")]
 
 

@@ -561,13 +561,10 @@ class Compiler:
         self._check_arity(node, 0, 1)
         names = [name for name, _ in scope.columns]
         ignore_nulls = bool(node.args) and self.compile(node.args[0], scope).value is True
-
-        def fn(r: tuple) -> dict:
-            if ignore_nulls:
-                return {n: x for n, x in zip(names, r, strict=False) if x is not None and x != ""}
-            return dict(zip(names, r, strict=False))
-
-        return CExpr(fn, KType.DYNAMIC)
+        if ignore_nulls:
+            return CExpr(lambda r: {n: x for n, x in zip(names, r, strict=False) if x is not None and x != ""},
+                         KType.DYNAMIC)
+        return CExpr(lambda r: dict(zip(names, r, strict=False)), KType.DYNAMIC)
 
     def _column_ifexists(self, node: ast.Call, scope: Scope) -> CExpr:
         self._check_arity(node, 2, 2)
