@@ -349,7 +349,7 @@ class Compiler:
         if result is None:
             raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
                                           f"({', '.join(a.type.value for a in args)})")
-        name = naming.call_name(node.name, [a.name for a in args], args[0].value if args and args[0].const else None)
+        name = naming.call_name(node.name, [a.name for a in args])
         fn = self._call_closure(function, args)
         foldable = node.name not in _VOLATILE and not function.needs_context
         return self._finish(fn, result, name, args, foldable)

@@ -18,14 +18,13 @@ NAME_AND_FIRST_ARGUMENT = frozenset(["strlen", "string_size", "dcount_hll", "per
 # "<prefix>_<first argument name>" for scalar functions with a prefix of their own.
 PREFIX_AND_FIRST_ARGUMENT = {"gettype": "type", "repeat": "repeat", "treepath": "tree"}
 
-# The value of the first (string literal) argument names the result: columnifexists('X', 0) -> X.
-FIRST_VALUE_IF_COLUMN = frozenset({"columnifexists", "column_ifexists"})
-
 # The result is named after the only argument (make_datetime(x) -> x).
 ONLY_ARGUMENT = frozenset({"make_datetime", "make_timespan"})
 
+# columnifexists('X', 0) is named X too, but the compiler builds it (compiler.CONTEXT_FUNCTIONS).
 
-def call_name(function: str, arg_names: list[str | None], first_literal: object = None) -> str | None:
+
+def call_name(function: str, arg_names: list[str | None]) -> str | None:
     """Derived name of `function(args)`, or None when Kusto would use ColumnN."""
     first = arg_names[0] if arg_names else None
     if function in FIRST_ARGUMENT:
@@ -34,8 +33,6 @@ def call_name(function: str, arg_names: list[str | None], first_literal: object 
         return f"{function}_{first}" if first else None
     if function in PREFIX_AND_FIRST_ARGUMENT:
         return f"{PREFIX_AND_FIRST_ARGUMENT[function]}_{first or ''}"
-    if function in FIRST_VALUE_IF_COLUMN:
-        return first_literal if isinstance(first_literal, str) else None
     if function in ONLY_ARGUMENT and len(arg_names) == 1:
         return first
     return None
