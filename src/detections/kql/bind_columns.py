@@ -122,8 +122,8 @@ def _match(binder: Binder, item: Any, op: Op) -> list[int]:
         return [i for i, (n, _) in enumerate(op.columns) if fnmatch.fnmatchcase(n, item.pattern)]
     index = op.index().get(item.name)
     if index is None:
-        binder._soft(binder.error(item, f"unknown column '{item.name}'{near(item.name, list(op.index()))}"),
-                   constant(None, KType.UNKNOWN))
+        binder.raise_or_collect(binder.error(item, f"unknown column '{item.name}'{near(item.name, list(op.index()))}"),
+                                constant(None, KType.UNKNOWN))
         return []
     return [index]
 
@@ -272,13 +272,16 @@ def _used_window(parts: list[Any]) -> bool:
 
 
 def _windowed_filter(op: Op, pred: CExpr, window: Window) -> Op:
+    """where over serialized rows whose predicate reads the row position (row_number() < 10)."""
+    test = pred.fn
+
     def produce(rt: Runtime) -> list[tuple]:
         rows = op.run(rt)
         window.rows, window.state = rows, {}
         out = []
         for pos, r in enumerate(rows):
             window.pos = pos
-            if pred.fn(r) is True:
+            if test(r) is True:
                 out.append(r)
         return out
 

@@ -109,7 +109,7 @@ class Binder:
         span = getattr(node, "span", (0, 0))
         return cls.at(message, self.text, span)
 
-    def _soft(self, err: KqlError, fallback: CExpr) -> CExpr:
+    def raise_or_collect(self, err: KqlError, fallback: CExpr) -> CExpr:
         """Raise, or in collect mode record the error and continue with an unknown-typed value."""
         if not self.collect:
             raise err
@@ -126,18 +126,18 @@ class Binder:
             return constant(None, KType.UNKNOWN, node.name)
         if scope.aggregates is not None and node.name in scope.aggregates.input_scope.index:
             message = f"summarize: column '{node.name}' must be inside an aggregate function (or listed after `by`)"
-            return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
+            return self.raise_or_collect(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
         if not scope.columns:  # no input row: the author probably meant a table
             message = f"unknown table or variable '{node.name}'{near(node.name, list(self.schemas))}"
         else:
             message = f"unknown column or variable '{node.name}'{near(node.name, [n for n, _ in scope.columns])}"
-        return self._soft(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
+        return self.raise_or_collect(self.error(node, message), constant(None, KType.UNKNOWN, node.name))
 
     def unknown_function(self, node: ast.Call, scope: Scope) -> CExpr:
         from detections.kql.registry import SCALARS
 
         hint = near(node.name, list(SCALARS))
-        return self._soft(self.error(node, f"unknown function '{node.name}()'{hint}"), constant(None, KType.UNKNOWN))
+        return self.raise_or_collect(self.error(node, f"unknown function '{node.name}()'{hint}"), constant(None, KType.UNKNOWN))
 
     # -- entry -------------------------------------------------------------------------------------
 
