@@ -42,17 +42,12 @@ class AggregateCollector:
     def add(self, node: ast.Call, scope: Scope) -> CExpr:
         function = AGGREGATES[node.name]
         compiler = self.binder.compiler
-        compiler._check_arity(node, function.min_args, function.max_args)
+        compiler.check_arity(node, function.min_args, function.max_args)
         if any(isinstance(a, ast.Star) for a in node.args):
             raise self.binder.error(node, f"{node.name}(*) is only allowed as a whole summarize column")
         args = [compiler.compile_argument(a, self.input_scope) for a in node.args]
-        for position in function.constant_args:
-            if position < len(args) and not args[position].const:
-                raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
-        result = function.result_type([a.type for a in args])
-        if result is None:
-            raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
-                                          f"({', '.join(a.type.value for a in args)})")
+        compiler.check_constant_args(node, function.constant_args, args)
+        result = compiler.result_type(node, function, args)
         count_rows = node.name == "count" and not args
         self.slots.append(Aggregate(function.impl, [a.fn for a in args], count_rows))
         self.types.append(result)

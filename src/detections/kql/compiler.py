@@ -333,7 +333,7 @@ class Compiler:
                 raise self.binder.error(node, f"aggregate function '{node.name}()' can only be used in summarize "
                                               "(or make-series)")
             return self.binder.unknown_function(node, scope)
-        self._check_arity(node, function.min_args, function.max_args)
+        self.check_arity(node, function.min_args, function.max_args)
         if node.name in _PAIRED and len(node.args) % 2 == 0:
             raise self.binder.error(node, f"{node.name}() takes predicate/value pairs and a final else value, "
                                           f"so an odd number of arguments; got {len(node.args)}")
@@ -341,14 +341,9 @@ class Compiler:
         if node.name in UNSUPPORTED:
             return CExpr(_unsupported(self.binder.error(node, UNSUPPORTED[node.name], KqlUnsupportedError)),
                          function.result_type([a.type for a in args]) or U)
-        for position in function.constant_args:
-            if position < len(args) and not args[position].const:
-                raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
+        self.check_constant_args(node, function.constant_args, args)
         self._check_pattern(node, args)
-        result = function.result_type([a.type for a in args])
-        if result is None:
-            raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
-                                          f"({', '.join(a.type.value for a in args)})")
+        result = self.result_type(node, function, args)
         name = naming.call_name(node.name, [a.name for a in args])
         fn = self._call_closure(function, args)
         foldable = node.name not in _VOLATILE and not function.needs_context
@@ -381,7 +376,22 @@ class Compiler:
                                           "or a tabular function", KqlUnsupportedError)
         return self.compile(node, scope)
 
-    def _check_arity(self, node: ast.Call, low: int, high: int | None) -> None:
+    def check_constant_args(self, node: ast.Call, positions: tuple[int, ...], args: list[CExpr]) -> None:
+        """Arguments a function declares constant (a make_set size, a format) must be known when binding."""
+        for position in positions:
+            if position < len(args) and not args[position].const:
+                raise self.binder.error(node.args[position], f"argument {position + 1} of {node.name}() must be a constant")
+
+    def result_type(self, node: ast.Call, function: Any, args: list[CExpr]) -> KType:
+        """The result type a registry function (scalar or aggregate) declares for these arguments;
+        argument types it does not accept are the author's error."""
+        result = function.result_type([a.type for a in args])
+        if result is None:
+            raise self.binder.error(node, f"{node.name}() does not accept arguments of types "
+                                          f"({', '.join(a.type.value for a in args)})")
+        return result
+
+    def check_arity(self, node: ast.Call, low: int, high: int | None) -> None:
         n = len(node.args)
         if n < low or (high is not None and n > high):
             expected = f"{low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
@@ -427,7 +437,7 @@ class Compiler:
     # -- functions only the executor can provide ------------------------------------------------
 
     def _toscalar(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 1, 1)
+        self.check_arity(node, 1, 1)
         op = self.binder.subquery(node.args[0], scope)
         if not op.columns:
             raise self.binder.error(node, "toscalar() needs a query with at least one column")
@@ -447,7 +457,7 @@ class Compiler:
         return scope.window
 
     def _row_number(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 0, 2)
+        self.check_arity(node, 0, 2)
         window = self._window(node, scope)
         args = [self.compile(a, scope) for a in node.args]
         start = args[0].value if args and args[0].const else 1
@@ -465,7 +475,7 @@ class Compiler:
         return CExpr(fn, KType.LONG)
 
     def _prev_next(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 1, 3)
+        self.check_arity(node, 1, 3)
         window = self._window(node, scope)
         value = self.compile(node.args[0], scope)
         offset = self.compile(node.args[1], scope).value if len(node.args) > 1 else 1
@@ -481,7 +491,7 @@ class Compiler:
         return CExpr(fn, value.type, value.name)
 
     def _row_cumsum(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 1, 2)
+        self.check_arity(node, 1, 2)
         window = self._window(node, scope)
         term = self.compile(node.args[0], scope)
         if not term.type.is_numeric and term.type is not U:
@@ -503,7 +513,7 @@ class Compiler:
     def _row_rank(self, node: ast.Call, scope: Scope) -> CExpr:
         """row_rank_dense(Term [, restart]) counts the distinct Term values met so far;
         row_rank_min(Term [, restart]) is the row number where the current run of equal values began."""
-        self._check_arity(node, 1, 2)
+        self.check_arity(node, 1, 2)
         window = self._window(node, scope)
         term = self.compile(node.args[0], scope).fn
         restart = self.compile(node.args[1], scope).fn if len(node.args) > 1 else None
@@ -530,7 +540,7 @@ class Compiler:
         the Expr value that started the row's session. A row starts a session when there is no
         session (first row, or after a null), when it is at least MaxDistanceFromFirst after the
         session's start or MaxDistanceBetweenNeighbors after the previous row, or when Restart is true."""
-        self._check_arity(node, 3, 4)
+        self.check_arity(node, 3, 4)
         window = self._window(node, scope)
         args = [self.compile(a, scope) for a in node.args]
         if args[0].type not in (KType.DATETIME, U) or any(a.type not in (KType.TIMESPAN, U) for a in args[1:3]):
@@ -558,7 +568,7 @@ class Compiler:
         return CExpr(fn, KType.DATETIME)
 
     def _pack_all(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 0, 1)
+        self.check_arity(node, 0, 1)
         names = [name for name, _ in scope.columns]
         ignore_nulls = bool(node.args) and self.compile(node.args[0], scope).value is True
         if ignore_nulls:
@@ -567,7 +577,7 @@ class Compiler:
         return CExpr(lambda r: dict(zip(names, r, strict=False)), KType.DYNAMIC)
 
     def _column_ifexists(self, node: ast.Call, scope: Scope) -> CExpr:
-        self._check_arity(node, 2, 2)
+        self.check_arity(node, 2, 2)
         name = self.compile(node.args[0], scope)
         if not name.const or not isinstance(name.value, str):
             raise self.binder.error(node.args[0], "columnifexists() needs a constant column name")
@@ -580,7 +590,7 @@ class Compiler:
     def _ingestion_time(self, node: ast.Call, scope: Scope) -> CExpr:
         """ingestion_time(): when Sentinel ingested the record. Replayed logs have no separate
         ingestion clock, so it is the row's TimeGenerated (null where that column is gone)."""
-        self._check_arity(node, 0, 0)
+        self.check_arity(node, 0, 0)
         index = scope.index.get("TimeGenerated")
         if index is None or scope.columns[index][1] is not KType.DATETIME:
             return constant(None, KType.DATETIME, "$IngestionTime")
