@@ -17,12 +17,13 @@ from detections.diagnostics import Diagnostic, Severity
 def sample(tmp_path: Path) -> tuple[Path, list[Diagnostic]]:
     rule = tmp_path / "rules" / "AWSCloudTrail" / "Rule.yaml"
     rule.parent.mkdir(parents=True)
-    rule.write_text("id: x\nseverity: Critical\nname: [a]\n")
+    rule.write_text("id: x\nseverity: Critical\nname: [a]\nquery: AWSCloudTrail | evaluate autocluster()\n")
     diagnostics = [
         Diagnostic("DET112", "value not allowed: `severity` is 'Critical'", Location(rule, 2, 11),
                    hint="use one of: Informational, Low, Medium, High"),
         Diagnostic("DET120", "unknown key `nam`", Location(rule, 3, 1), Severity.WARNING),
-        Diagnostic("DET900", "KQL engine unavailable", Location(tmp_path), Severity.WARNING),
+        Diagnostic("DET903", "evaluate plugin 'autocluster' is not supported", Location(rule, 4, 24),
+                   Severity.WARNING),
     ]
     return tmp_path, diagnostics
 
@@ -67,7 +68,7 @@ def test_sarif_shape_for_github_code_scanning(sample):
     [run] = log["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "detections"
-    assert [rule["id"] for rule in driver["rules"]] == ["DET112", "DET120", "DET900"]
+    assert [rule["id"] for rule in driver["rules"]] == ["DET112", "DET120", "DET903"]
     assert all(rule["shortDescription"]["text"] and rule["fullDescription"]["text"] for rule in driver["rules"])
     assert driver["rules"][1]["defaultConfiguration"]["level"] == "warning"
     first = run["results"][0]

@@ -3,47 +3,27 @@ column that entityMappings, customDetails and alertDetailsOverride name is in th
 
 Queries compile against the product tables and the other Sentinel tables published content reads
 (detections.tables.OTHER_TABLES); a query over one of those gets a note, since rule tests do not replay them.
-
-The engine (detections.kql) is imported on first use; without it these checks are skipped and one
-warning says so. Each query is bound once per run and the result shared by all checks here.
+Each query is bound once per run and the result shared by all checks here.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 
 from detections.content import workbook_queries
-from detections.content.model import AnalyticsRule, HuntingQuery, Location, Workbook
+from detections.content.model import AnalyticsRule, HuntingQuery, Workbook
 from detections.diagnostics import Diagnostic, Severity
+from detections.kql import KqlError, KqlSemanticError, KqlSyntaxError, bind, check, parse
+from detections.package.kqlwalk import table_names
 from detections.tables import OTHER_TABLES
 from detections.validate.alerts import PLACEHOLDER
-from detections.validate.base import Check, Context, Item, KeyPath, RepositoryCheck
+from detections.validate.base import Check, Context, Item, KeyPath
 from detections.validate.querymap import query_location
 
 # Hunting queries use {{StartTimeISO}}/{{EndTimeISO}}, filled in by the hunting page.
 _HUNTING_TIMES = {"{{StartTimeISO}}": "2000-01-01T00:00:00Z", "{{EndTimeISO}}": "2000-01-02T00:00:00Z"}
-
-
-@cache
-def _load_engine() -> tuple[ModuleType | None, str]:
-    try:
-        module = importlib.import_module("detections.kql")
-    except Exception as exc:  # a missing or broken engine must not stop the other checks
-        return None, f"{type(exc).__name__}: {exc}"
-    if not hasattr(module, "bind"):
-        return None, "detections.kql has no bind()"
-    return module, ""
-
-
-def engine() -> ModuleType | None:
-    """The KQL engine module, or None while it is not available in this checkout."""
-    return _load_engine()[0]
 
 
 @dataclass(frozen=True)
@@ -65,43 +45,41 @@ class Analysis:
     other_tables: tuple[str, ...] = ()  # tables outside the product the query reads (OTHER_TABLES)
 
 
-# engine error class name -> diagnostic code
-_ERROR_CODES = {"KqlSyntaxError": "DET901", "KqlSemanticError": "DET902", "KqlUnsupportedError": "DET903"}
+# engine error class -> diagnostic code; any other error (KqlUnsupportedError, an engine limit) is DET903
+_ERROR_CODES = ((KqlSyntaxError, "DET901"), (KqlSemanticError, "DET902"))
 
 
-def _problem(exc: BaseException) -> Problem:
-    names = {k.__name__ for k in type(exc).__mro__}
-    code = next((c for cls, c in _ERROR_CODES.items() if cls in names), "DET903")
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return Problem(code, message, getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
+def _problem(error: KqlError) -> Problem:
+    code = next((c for cls, c in _ERROR_CODES if isinstance(error, cls)), "DET903")
+    return Problem(code, error.message, error.line, error.column)
 
 
 def _bind(text: str) -> Analysis:
-    """Bind once; only when that fails ask the engine for every problem (the happy path stays one pass)."""
-    kql = engine()
-    assert kql is not None
+    """Bind once; only when that fails ask the engine for every problem (the happy path stays one pass).
+
+    The engine reports its own faults as KqlError (an engine limit: DET903). The second except is the
+    last guard for a fault it still lets through: a DET903 on that query, never a traceback that ends the
+    whole run. No known query reaches it, so it has no test. Should check() ever find nothing where
+    bind() failed, bind()'s error still stands, so the output-column checks are never skipped silently.
+    """
     try:
-        columns = kql.bind(text, OTHER_TABLES)
-    except Exception as first:  # the engine's errors carry line/column; anything else is an engine limit
-        collect = getattr(kql, "check", None)
-        try:
-            errors = collect(text, OTHER_TABLES) if collect else [first]
-        except Exception:
-            errors = [first]
-        return Analysis(problems=tuple(_problem(e) for e in errors or [first]))
-    return Analysis(columns=frozenset(name for name, _type in columns), other_tables=_other_tables(kql, text))
+        columns = bind(text, OTHER_TABLES)
+    except KqlError as first:
+        return Analysis(problems=tuple(map(_problem, check(text, OTHER_TABLES) or [first])))
+    except Exception as exc:
+        return Analysis(problems=(Problem("DET903", f"engine limit: the KQL engine failed on this query "
+                                                    f"({type(exc).__name__}: {exc}); please report it with the query"),))
+    return Analysis(columns=frozenset(name for name, _type in columns), other_tables=_other_tables(text))
 
 
 _OTHER_NAME = re.compile(r"\b(?:" + "|".join(map(re.escape, OTHER_TABLES)) + r")\b")
 
 
-def _other_tables(kql: ModuleType, text: str) -> tuple[str, ...]:
+def _other_tables(text: str) -> tuple[str, ...]:
     """The OTHER_TABLES a query that bound reads, in order of first mention."""
-    from detections.package.kqlwalk import table_names
-
     if not _OTHER_NAME.search(text):  # most queries: no second parse
         return ()
-    return tuple(table_names(kql.parse(text), set(OTHER_TABLES)))
+    return tuple(table_names(parse(text), set(OTHER_TABLES)))
 
 
 def queries(item: Item) -> list[tuple[KeyPath, str]]:
@@ -125,20 +103,6 @@ def analyse(ctx: Context, item: Item, key_path: KeyPath, text: str) -> Analysis:
     return ctx.cache[key]
 
 
-class KqlEngineUnavailable(RepositoryCheck):
-    code = "DET900"
-    title = "KQL engine unavailable"
-    description = "The KQL engine could not be imported, so queries were not compiled or checked for columns."
-    severity = Severity.WARNING
-
-    def run_repository(self, ctx: Context) -> Iterator[Diagnostic]:
-        if engine() is None and any(True for _ in ctx.items()):
-            reason = _load_engine()[1]
-            yield self.at(Location(Path(ctx.repository.root)),
-                          "KQL engine unavailable: queries were not checked" + (f" ({reason})" if reason else ""),
-                          "install the complete detections package (detections.kql)")
-
-
 class _QueryProblem(Check):
     """Report the binding problems that carry this class's code."""
 
@@ -146,8 +110,6 @@ class _QueryProblem(Check):
     hint: str | None = None
 
     def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
-        if engine() is None:
-            return
         for key_path, text in queries(item):
             for problem in analyse(ctx, item, key_path, text).problems:
                 if problem.code == self.code:
@@ -189,8 +151,6 @@ class OtherTable(Check):
     kinds = (AnalyticsRule, HuntingQuery, Workbook)
 
     def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
-        if engine() is None:
-            return
         for key_path, text in queries(item):
             tables = analyse(ctx, item, key_path, text).other_tables
             if tables:
@@ -203,8 +163,6 @@ class _OutputColumns(Check):
     """Columns that the rule's configuration reads must be output columns of its query."""
 
     def run(self, item: Item, ctx: Context) -> Iterator[Diagnostic]:
-        if engine() is None:
-            return
         for key_path, text in queries(item)[:1]:
             columns = analyse(ctx, item, key_path, text).columns
             if columns is None:

@@ -39,7 +39,6 @@ CHECKS: tuple[Check, ...] = (
     connectors.UnknownConnector(),
     workbooks.UserWorkbookTemplateId(),
     workbooks.HardCodedResourceId(),
-    kql.KqlEngineUnavailable(),
     kql.KqlSyntax(),
     kql.KqlSemantic(),
     kql.KqlUnsupported(),
