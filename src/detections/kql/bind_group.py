@@ -26,7 +26,6 @@ from detections.kql.registry import AGGREGATES
 from detections.kql.types import KType
 from detections.kql.values import bin_value
 
-_MULTI_COLUMN = {"arg_max", "arg_min", "take_any", "any", "argmax", "argmin"}
 _ALIASES = {"argmax": "arg_max", "argmin": "arg_min", "any": "take_any"}
 
 
