@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Binding, Env, item_names, near, register_operator
+from detections.kql.binder import Binder, Binding, Env, item_names, near, place_column, register_operator
 from detections.kql.compiler import CExpr, Scope, constant
 from detections.kql.functions.series import MULTI_COLUMN
 from detections.kql.naming import next_column_name
@@ -60,12 +60,10 @@ def extend_items(binder: Binder, op: Op, items: tuple, env: Env, label: str) -> 
             if name in assigned and name in explicit:  # implicit names (toint(A)) may repeat
                 raise binder.error(item, f"a column with the name '{name}' is already declared in this {label}")
             assigned.add(name)
-            at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
-            if at is None:
-                columns.append((name, ktype))
+            at = place_column(columns, name, ktype)
+            if at == len(parts):
                 parts.append(fn)
             else:
-                columns[at] = (name, ktype)
                 parts[at] = fn
     return Compute(op, columns, parts, label, window if _used_window(parts) else None, serialized)
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from detections.kql import ast
-from detections.kql.binder import Binder, Deferred, Env, referenced_names, register_operator
+from detections.kql.binder import Binder, Deferred, Env, place_column, referenced_names, register_operator
 from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, translate
@@ -31,12 +31,7 @@ def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
         if name is None:
             raise binder.error(item, "mv-expand of an expression needs a name: mv-expand Name = expression")
         ktype = item.to_type or KType.DYNAMIC
-        at = next((i for i, (n, _) in enumerate(columns) if n == name), None)
-        if at is None:
-            at = len(columns)
-            columns.append((name, ktype))
-        else:
-            columns[at] = (name, ktype)
+        at = place_column(columns, name, ktype)
         fns.append(compiled.fn)
         targets.append(at)
         converts.append(converter(ktype) if ktype is not KType.DYNAMIC else (lambda x: x))
@@ -85,13 +80,7 @@ def bind_parse(binder: Binder, node: ast.Parse, op: Op, env: Env) -> Op:
                 pieces.append(f"(?P<c{len(targets)}>{_TYPED_CAPTURE[ktype]})")
             else:
                 pieces.append(f"(?P<c{len(targets)}>.*)" if last else f"(?P<c{len(targets)}>.*?)")
-            at = next((i for i, (n, _) in enumerate(columns) if n == part.name), None)
-            if at is None:
-                at = len(columns)
-                columns.append((part.name, ktype))
-            else:
-                columns[at] = (part.name, ktype)
-            targets.append(at)
+            targets.append(place_column(columns, part.name, ktype))
             converts.append(converter(ktype))
     flags = re.DOTALL
     for flag in node.flags or "":

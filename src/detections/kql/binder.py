@@ -437,6 +437,17 @@ def _as_param(value: CExpr, ktype: KType | None) -> CExpr:
     return CExpr(lambda r: convert(fn(r)), ktype, value.name, rowfree=value.rowfree)
 
 
+def place_column(columns: list[Column], name: str, ktype: KType) -> int:
+    """Put column `name` in `columns`: in place of an existing one of that name (extend, parse and
+    mv-expand replace it where it stands, as Kusto does), else at the end. Returns its position."""
+    for at, (existing, _) in enumerate(columns):
+        if existing == name:
+            columns[at] = (name, ktype)
+            return at
+    columns.append((name, ktype))
+    return len(columns) - 1
+
+
 def item_names(item: Any) -> tuple[tuple[str | None, ...], Any]:
     """The names an item assigns (`a = x`, `(a, b) = f(x)`; (None,) when unnamed) and its expression."""
     if isinstance(item, ast.NamedExpr):
