@@ -34,14 +34,14 @@ class MvExpand(Op):
                  converts: list[Callable[[Any], Any]], bag_as_array: bool, with_index: bool, limit: int | None) -> None:
         self.source, self.columns, self.items, self.targets = source, columns, items, targets
         self.converts, self.bag_as_array, self.with_index, self.limit = converts, bag_as_array, with_index, limit
+        self._width = len(columns) - (1 if with_index else 0)  # the columns before the item index
 
     def expand_row(self, r: Row) -> list[Row]:
         lists = [expansion(f(r), self.bag_as_array) for f in self.items]
         n = max(len(x) for x in lists)
         if self.limit is not None:
             n = min(n, self.limit)
-        width = len(self.columns) - (1 if self.with_index else 0)
-        base = list(r) + [None] * (width - len(r))
+        base = list(r) + [None] * (self._width - len(r))
         out = []
         for k in range(n):
             row = list(base)
@@ -112,13 +112,14 @@ class Parse(Op):
                  targets: list[int], converts: list[Callable[[Any], Any]], drop_unmatched: bool) -> None:
         self.source, self.columns, self.text, self.pattern = source, columns, text, pattern
         self.targets, self.converts, self.drop_unmatched = targets, converts, drop_unmatched
+        self._captures = list(zip([f"c{k}" for k in range(len(targets))], targets, converts, strict=True))
         self.label = "parse-where" if drop_unmatched else "parse"
         self.serialized = source.serialized
 
     def run(self, rt: Runtime) -> list[Row]:
         width = len(self.columns)
         nulls = [null_of(t) for _, t in self.columns]
-        targets, converts = self.targets, self.converts
+        targets, captures = self.targets, self._captures
         out: list[Row] = []
         for r in self.source.run(rt):
             text = self.text(r)
@@ -133,8 +134,8 @@ class Parse(Op):
                 out.append(tuple(row))
                 continue
             failed = False
-            for group, (target, convert) in enumerate(zip(targets, converts, strict=True)):
-                captured = match.group(f"c{group}")
+            for group, target, convert in captures:
+                captured = match.group(group)
                 value = None if captured is None else convert(captured)
                 if value is None:
                     failed = True
