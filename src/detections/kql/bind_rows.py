@@ -1,4 +1,5 @@
-"""Binding of mv-expand, mv-apply, parse/parse-where and evaluate bag_unpack."""
+"""Binding of the operators that reshape rows: mv-expand, mv-apply, parse/parse-where,
+sample-distinct, and the evaluate plugins bag_unpack and pivot."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import re
 from typing import Any
 
 from detections.kql import ast
+from detections.kql.bind_group import AggregateCollector
 from detections.kql.binder import Binder, Deferred, Env, place_column, referenced_names, register_operator
 from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, translate
 from detections.kql.loading import converter
-from detections.kql.ops_core import Column, Op, Row, Runtime, Source, hashable
+from detections.kql.ops_core import Column, Distinct, Op, Row, Runtime, Source, Take, hashable
+from detections.kql.ops_group import evaluate_aggregate
 from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
 from detections.kql.types import KType
-from detections.kql.values import runtime_type
+from detections.kql.values import runtime_type, to_string
 
 
 def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
@@ -240,21 +243,9 @@ def _declared_readers(declared: list[Column], op: Op, kept: list[int], prefix: s
     return readers
 
 
-_PLUGINS = {"bag_unpack": _bag_unpack}
-
-register_operator(ast.MvExpand, bind_mv_expand)
-register_operator(ast.MvApply, bind_mv_apply)
-register_operator(ast.Parse, bind_parse)
-register_operator(ast.ParseWhere, bind_parse)
-register_operator(ast.Evaluate, bind_evaluate)
-
-
 def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
     """pivot(Column [, aggregate [, group columns...]]): one output column per distinct value of
     Column (known only from the data), holding the aggregate (count() by default) of its rows."""
-    from detections.kql.bind_group import AggregateCollector
-    from detections.kql.ops_group import _evaluate
-
     if not node.args:
         raise binder.error(node, "pivot() needs the column whose values become columns")
     scope = Scope(list(op.columns), env)
@@ -273,24 +264,23 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
         groups = [binder.compiler.compile(ast.Name(n, span=node.span), scope) for n, _ in op.columns if n not in used]
     group_columns = [(g.name or f"Column{i + 1}", g.type) for i, g in enumerate(groups)]
     declared = [(c.name, c.ktype) for c in node.output] if node.output else None
+    pivot_of, group_of = pivot.fn, [g.fn for g in groups]
 
     def produce(rt: Runtime) -> tuple[list[Column], list[Row]]:
-        from detections.kql.values import to_string
-
         rows = op.run(rt)
         names: dict[str, None] = {}
         cells: dict[tuple, dict[str, list[Row]]] = {}
         keys: dict[tuple, tuple] = {}  # hashable form (dynamic values as JSON text) -> the values
         for r in rows:
-            name = to_string(pivot.fn(r))
+            name = to_string(pivot_of(r))
             names[name] = None
-            key = tuple(g.fn(r) for g in groups)
+            key = tuple([f(r) for f in group_of])
             hashed = tuple(hashable(v) for v in key)
             keys.setdefault(hashed, key)
             cells.setdefault(hashed, {}).setdefault(name, []).append(r)
         value_names = sorted(names)
-        empty = _evaluate(aggregate, [])  # an absent cell holds the aggregate of no rows (count -> 0)
-        out = [keys[hashed] + tuple(_evaluate(aggregate, by_value[n]) if n in by_value else empty
+        empty = evaluate_aggregate(aggregate, [])  # an absent cell holds the aggregate of no rows (count -> 0)
+        out = [keys[hashed] + tuple(evaluate_aggregate(aggregate, by_value[n]) if n in by_value else empty
                                     for n in value_names)
                for hashed, by_value in cells.items()]
         columns = group_columns + [(n, result_type) for n in value_names]
@@ -307,11 +297,16 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
 
 def bind_sample_distinct(binder: Binder, node: ast.SampleDistinct, op: Op, env: Env) -> Op:
     """sample-distinct n of expr: up to n distinct values of expr (which ones is unspecified)."""
-    from detections.kql.ops_core import Distinct, Take
-
     projected = binder.operators((ast.Project((node.of,), span=node.span),), op, env)
     return Take(Distinct(projected), binder.constant_count(node.count, env))
 
 
-_PLUGINS["pivot"] = _pivot
+# evaluate plugins whose output columns come from the data (see Deferred and LateBound)
+_PLUGINS = {"bag_unpack": _bag_unpack, "pivot": _pivot}
+
+register_operator(ast.MvExpand, bind_mv_expand)
+register_operator(ast.MvApply, bind_mv_apply)
+register_operator(ast.Parse, bind_parse)
+register_operator(ast.ParseWhere, bind_parse)
+register_operator(ast.Evaluate, bind_evaluate)
 register_operator(ast.SampleDistinct, bind_sample_distinct)

@@ -44,7 +44,8 @@ def pick_first(rows: list[Row]) -> Row | None:
     return rows[0] if rows else None
 
 
-def _evaluate(agg: Aggregate, rows: list[Row]) -> Any:
+def evaluate_aggregate(agg: Aggregate, rows: list[Row]) -> Any:
+    """The aggregate's value over one group's rows."""
     if agg.count_rows:
         return len(rows)
     if agg.pick is not None:
@@ -86,7 +87,7 @@ class Summarize(Op):
         outputs, direct = self.outputs, self._direct
         out = []
         for key, members in groups.items():
-            values = tuple(_evaluate(a, members) for a in self.aggregates)
+            values = tuple(evaluate_aggregate(a, members) for a in self.aggregates)
             if direct:
                 out.append(key + tuple([values[i] for i in outputs]))
             else:
@@ -193,7 +194,7 @@ class MakeSeries(Op):
         for key, by_bin in groups.items():
             series = []
             for agg, default in zip(self.aggregates, self.defaults, strict=True):
-                series.append([_evaluate(agg, by_bin[k]) if k in by_bin else default for k in range(count)])
+                series.append([evaluate_aggregate(agg, by_bin[k]) if k in by_bin else default for k in range(count)])
             out.append(key + tuple(series) + (list(bins),))
         return out
 
@@ -228,7 +229,7 @@ class TopNested(Op):
             hashed = hashable(value)
             values.setdefault(hashed, value)
             groups.setdefault(hashed, []).append(r)
-        scored = [(values[key], members, _evaluate(level.aggregate, members)) for key, members in groups.items()]
+        scored = [(values[key], members, evaluate_aggregate(level.aggregate, members)) for key, members in groups.items()]
         present = [s for s in scored if s[2] is not None]
         present.sort(key=lambda s: sort_key(s[2]), reverse=level.descending)
         ranked = present + [s for s in scored if s[2] is None]
@@ -236,7 +237,7 @@ class TopNested(Op):
         rest = [] if level.count is None else ranked[level.count:]
         if level.has_others and rest:
             members = [r for _, group, _ in rest for r in group]
-            kept = [*kept, (level.others, members, _evaluate(level.aggregate, members))]
+            kept = [*kept, (level.others, members, evaluate_aggregate(level.aggregate, members))]
         out = []
         for key, members, value in kept:
             out.extend((key, value, *tail) for tail in self._expand(members, depth + 1))
