@@ -47,12 +47,13 @@ def _filtered(binder: Binder, parts: list[tuple[str, Op]], predicate: Any, env: 
     if predicate is None:
         return parts
     kept, missing_everywhere = [], None
+    outer = binder.unresolved
     for name, op in parts:
-        binder.unresolved = set()
+        binder.unresolved = unresolved = set()
         try:
             compiled = binder.compiler.compile(predicate, Scope(list(op.columns), env))
         finally:
-            unresolved, binder.unresolved = binder.unresolved, None
+            binder.unresolved = outer
         missing_everywhere = unresolved if missing_everywhere is None else missing_everywhere & unresolved
         kept.append((name, Filter(op, compiled.fn)))
     if missing_everywhere:

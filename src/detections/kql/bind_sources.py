@@ -28,18 +28,20 @@ def bind_materialize(binder: Binder, node: Any, env: Env) -> Op:
     return Cached(binder.tabular(node.args[0], env))
 
 
-def bind_table_function(binder: Binder, node: Any, env: Env) -> Op:
+def _name_argument(binder: Binder, node: Any, env: Env, what: str) -> str:
+    """The constant string first argument of table('T') or _GetWatchlist('alias')."""
     arg = binder.compiler.compile(node.args[0], Scope([], env)) if node.args else None
     if arg is None or not arg.const or not isinstance(arg.value, str):
-        raise binder.error(node, "table() needs a constant table name")
-    return binder.table_by_name(arg.value, node, env)
+        raise binder.error(node, f"{node.name}() needs a constant {what}")
+    return arg.value
+
+
+def bind_table_function(binder: Binder, node: Any, env: Env) -> Op:
+    return binder.table_by_name(_name_argument(binder, node, env, "table name"), node, env)
 
 
 def bind_watchlist(binder: Binder, node: Any, env: Env) -> Op:
-    arg = binder.compiler.compile(node.args[0], Scope([], env)) if node.args else None
-    if arg is None or not arg.const or not isinstance(arg.value, str):
-        raise binder.error(node, "_GetWatchlist() needs a constant watchlist alias")
-    alias = arg.value
+    alias = _name_argument(binder, node, env, "watchlist alias")
     columns = list(WATCHLIST_COLUMNS)
     taken = {n for n, _ in columns}
     extra = [(n, t) for n, t in binder.watchlists.get(alias, []) if n not in taken]
