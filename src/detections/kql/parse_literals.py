@@ -78,7 +78,6 @@ def guid_text_value(body: str) -> str | None:
     return body.lower()
 
 
-# raw literal word -> (type, converter, description for messages)
 def _int_value(body: str) -> int | None:
     if body == "null":
         return None
@@ -124,21 +123,3 @@ RAW_LITERALS: dict[str, tuple[KType, Callable[[str], object], str]] = {
     "guid": (KType.GUID, guid_text_value, "a GUID such as guid(74be27de-1e4e-49d9-b579-fe0b331d3642)"),
     "uniqueid": (KType.GUID, guid_text_value, "a GUID"),
 }
-
-
-def kusto_datetime_text(value: datetime) -> str:
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{value.microsecond:06d}0Z" if value.microsecond else text + "Z"
-
-
-def kusto_timespan_text(value: timedelta) -> str:
-    sign = "-" if value < timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if value.days:
-        text = f"{value.days}.{text}"
-    if value.microseconds:
-        text += f".{value.microseconds:06d}0"
-    return sign + text

@@ -16,9 +16,10 @@ from functools import lru_cache
 from detections.kql import ast as A
 from detections.kql.errors import KqlError, KqlSemanticError, KqlSyntaxError, KqlUnsupportedError, line_column
 from detections.kql.lexer import EOF, IDENT, LONG, OP, RAW, REAL, STRING, TIMESPAN, Token, tokenize
-from detections.kql.parse_literals import RAW_LITERALS, kusto_datetime_text, kusto_timespan_text
+from detections.kql.parse_literals import RAW_LITERALS
 from detections.kql.parse_operators import OPERATORS, SOURCES
 from detections.kql.types import TYPE_NAMES, KType
+from detections.kql.values import format_datetime, format_timespan
 
 # ---------------------------------------------------------------------------------------------
 # Grammar tables
@@ -795,9 +796,9 @@ class Parser:
                              "values from expressions", token)
         value = literal.value
         if isinstance(value, datetime):
-            return kusto_datetime_text(value)
+            return format_datetime(value)  # a dynamic holds datetimes and timespans as their text
         if isinstance(value, timedelta):
-            return kusto_timespan_text(value)
+            return format_timespan(value)
         return value
 
     # ---- clauses shared by operators -----------------------------------------------------------
