@@ -91,6 +91,17 @@ def test_datatable_print_range():
     assert days == [(start,), (start + timedelta(days=1),), (start + timedelta(days=2),)]
 
 
+@pytest.mark.parametrize(("query", "column", "message"), [
+    ("range i from 1 to 1h step 1", 19, "a to of type timespan does not go with a from of type long"),
+    ("range i from 1 to 5 step 1h", 26, "a step of type timespan does not go with a from of type long"),
+    ("range d from datetime(2024-01-01) to 5 step 1h", 38, "a to of type long"),
+])
+def test_range_bounds_of_mismatched_types_are_a_bind_error(query, column, message):
+    with pytest.raises(KqlSemanticError, match=message) as info:
+        bind(query)
+    assert info.value.column == column
+
+
 def test_watchlist_and_externaldata_resolution_with_warnings():
     query = "_GetWatchlist('vip') | project SearchKey, Owner"
     result = run_query(query, {}, watchlists={"vip": [{"SearchKey": "alice", "Owner": "sec"}]})

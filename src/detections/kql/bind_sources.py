@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from detections.kql import ast
+from detections.kql import ast, operators
 from detections.kql.bind_columns import item_columns
 from detections.kql.binder import (
     WATCHLIST_COLUMNS,
@@ -100,6 +100,12 @@ def bind_print(binder: Binder, node: ast.Print, env: Env) -> Op:
 def bind_range(binder: Binder, node: ast.Range, env: Env) -> Op:
     scope = Scope([], env)
     start, stop, step = (binder.compiler.compile(x, scope) for x in (node.start, node.stop, node.step))
+    # the loop compares start with stop and adds step: both must be defined for these types
+    for symbol, other, at in (("<=", stop, node.stop), ("+", step, node.step)):
+        if operators.resolve(symbol, start.type, other.type) is None:
+            label = "to" if other is stop else "step"
+            raise binder.error(at, f"range: a {label} of type {other.type.value} does not go with a from of type "
+                                   f"{start.type.value} (numbers step by numbers, datetimes and timespans by timespans)")
 
     def produce(rt: Runtime) -> list[tuple]:
         lo, hi, by = start.fn(()), stop.fn(()), step.fn(())
