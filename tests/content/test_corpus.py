@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from detections.content import load_hunting, load_rule
 from detections.content.model import Repository
 from detections.content.workbook_yaml import find_notebook, json_to_yaml, template_from_yaml
@@ -20,8 +18,7 @@ from detections.validate import alerts, identity, mitre, schedule, structure
 from detections.validate import entities as entity_checks
 from detections.validate import text as text_checks
 from detections.validate.base import Context
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "azure-sentinel"
+from published_corpus import CORPUS, needs_corpus
 
 # file name -> (codes it must fail with, why); Microsoft's stored revision of these files is invalid
 KNOWN_EXCEPTIONS: dict[str, tuple[set[str], str]] = {
@@ -42,7 +39,6 @@ MICROSOFT_CHECKS = (
     structure.YamlExtension(),
 )
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not on this machine")
 
 
 def _files(folder_word: str, suffix: str) -> list[Path]:

@@ -22,12 +22,12 @@ import pytest
 from detections.kql import bind
 from detections.kql.errors import KqlError, KqlSyntaxError
 from detections.kql.parser import parse
+from published_corpus import CORPUS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ORACLE_DIR = REPO / "tools" / "kusto-oracle"
 QUERY_DIR = HERE / "oracle_queries"
-CORPUS = REPO.parent / "shared" / "corpus" / "azure-sentinel"
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
 SEPARATOR = "//---"
 PRODUCT_TABLES = ("AWSCloudTrail", "AWSGuardDuty", "AWSVPCFlow", "SecurityEvent")

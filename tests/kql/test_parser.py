@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +11,7 @@ from detections.kql import ast as A
 from detections.kql.errors import KqlSemanticError, KqlSyntaxError, KqlUnsupportedError
 from detections.kql.parser import parse
 from detections.kql.types import KType
+from published_corpus import CORPUS, needs_corpus
 
 L = A.Literal
 
@@ -589,7 +589,6 @@ def test_published_query_shapes_parse(query):
     assert isinstance(parse(query), A.Query)
 
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "azure-sentinel"
 
 
 def _corpus_queries() -> list[tuple[str, str]]:
@@ -608,7 +607,7 @@ def _corpus_queries() -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not on this machine")
+@needs_corpus
 @pytest.mark.parametrize(("path", "query"), _corpus_queries())
 def test_every_published_corpus_query_parses(path, query):
     assert isinstance(parse(query), A.Query), path

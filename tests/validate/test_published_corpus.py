@@ -4,17 +4,11 @@ the error codes it must fail with and why. Skips when the corpus is absent."""
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from pathlib import Path
-
-import pytest
 
 from detections.diagnostics import Severity
 from detections.validate import run
-
-CORPUS = Path(os.environ.get("DETECTIONS_CORPUS")
-              or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "azure-sentinel")
+from published_corpus import CORPUS, needs_corpus
 
 _SAVE_REJECTS = ("Sentinel refuses to save a rule whose mappings name a column the query does not output "
                  "(\"Error in AlertDetailsOverride: The given column '...' does not exist\", Azure/Azure-Sentinel#11671)")
@@ -38,7 +32,7 @@ KNOWN_BROKEN: dict[str, tuple[set[str], str]] = {
 }
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not on this machine")
+@needs_corpus
 def test_every_published_item_validates_except_the_broken_ones():
     result = run([CORPUS], root=CORPUS)
     assert result.files > 100
