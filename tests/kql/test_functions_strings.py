@@ -140,6 +140,7 @@ def test_parse_csv_and_misc():
     assert call("make_string", 75, 117, [115, 116]) == "Kust"
     assert call("unicode_codepoints_from_string", "Ab") == [65, 98]
     assert call("regex_quote", "a.b*c") == r"a\.b\*c"
+    assert call("regex_quote", -1) == r"\-1"  # a non-string is quoted as its text
 
 
 def test_parse_url_doc_example():

@@ -1,5 +1,6 @@
 """Kusto value rules (detections.kql.values), each case from the official docs or kql-semantics.md."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -265,6 +266,11 @@ def test_negate():
 )
 def test_bin(value, size, expected):
     assert v.bin_value(value, size) == expected
+
+
+def test_bin_of_nan_or_infinity_is_the_value_itself():
+    assert math.isnan(v.bin_value(float("nan"), 1.5))
+    assert v.bin_value(float("-inf"), 2) == float("-inf")
 
 
 def test_bin_of_week_aligns_on_ticks_origin_monday():

@@ -627,8 +627,10 @@ def bin_value(value: Any, size: Any) -> Any:
         return None
     if kind is int and type(size) is int:
         return (value // size) * size
-    result = math.floor(value / size) * size
-    return float(result)
+    try:
+        return float(math.floor(value / size) * size)
+    except (ValueError, OverflowError):  # NaN or infinity has no bin: it stays itself
+        return float(value)
 
 
 def bin_at(value: Any, size: Any, fixed_point: Any) -> Any:

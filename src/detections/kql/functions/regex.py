@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
+from detections.kql.functions.common import text
 from detections.kql.registry import scalar
 from detections.kql.types import KType
 
@@ -144,6 +146,7 @@ def regex_or_none(pattern: object) -> re.Pattern[str] | None:
 
 
 @scalar("regex_quote", 1, 1, KType.STRING, null_propagating=True)
-def regex_quote(text: str) -> str:
-    """regex_quote(): escape every regex special character (RE2 escaping)."""
-    return re.sub(r"([\\.+*?()|\[\]{}^$#&\-~])", r"\\\1", text)
+def regex_quote(value: Any) -> str:
+    """regex_quote(): escape every regex special character (RE2 escaping); a non-string is quoted
+    as its text, as Kusto casts it."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$#&\-~])", r"\\\1", text(value))
