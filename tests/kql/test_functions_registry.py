@@ -75,6 +75,12 @@ N, L, R = KType.INT, KType.LONG, KType.REAL
         ("iff", (B, N, Y), N), ("case", (B, N, B, L, R), R), ("coalesce", (N, S), None), ("coalesce", (S, Y), None),
         ("coalesce", (N, R), R), ("max_of", (N, S), None), ("max_of", (D, D), D), ("tolower", (N,), S),
         ("split", (N, S), Y), ("toint", (D,), N), ("tostring", (G,), S), ("geo_info_from_ip_address", (N,), None),
+        # counts, offsets and lengths must be integers (Kusto.Language: "must be an integer")
+        ("substring", (S, L, N), S), ("substring", (S, S), None), ("substring", (S, L, R), None),
+        ("repeat", (S, T), None), ("round", (R, D), None), ("make_timespan", (N, R), None),
+        ("indexof", (S, S, B), None), ("array_slice", (Y, L, Y), Y), ("hash", (S, S), None),
+        ("ipv4_is_match", (S, S, R), None), ("ipv4_compare", (L, S), None), ("now", (N,), None),
+        ("make_string", (N, L, S), None), ("startofday", (D, S), None), ("format_bytes", (T,), None),
     ],
 )
 def test_argument_types_follow_kusto_language(name, args, result):

@@ -24,6 +24,9 @@ INTEGER = frozenset({_I, _L})
 DYNAMIC = frozenset({KType.DYNAMIC})
 BOOL = frozenset({KType.BOOL})
 NOT_DYNAMIC = frozenset(kind for kind in KType if kind is not KType.DYNAMIC)
+# Counts, offsets and lengths: Kusto.Language says "The expression value must be an integer" for
+# any other type. A dynamic value is let through (a column may hold a number; Kusto checks it at run).
+COUNT = INTEGER | DYNAMIC
 
 _BY_FAMILY: dict[frozenset[KType], tuple[str, ...]] = {
     TEXT: ("base64_decode_toarray", "base64_decode_tostring", "base64_encode_tostring", "geo_info_from_ip_address",
@@ -54,14 +57,15 @@ _BY_FAMILY: dict[frozenset[KType], tuple[str, ...]] = {
 # Positions other than the first: name -> {position: accepted types}.
 _POSITIONS: dict[str, dict[int, frozenset[KType]]] = {
     "abs": {0: NUMBER | TIMESPAN},
-    "make_string": {0: INTEGER | DYNAMIC},
+    "make_string": dict.fromkeys(range(64), COUNT),
+    "unicode_codepoints_to_string": dict.fromkeys(range(64), COUNT),
     "datetime_add": {2: DATETIME},
     "datetime_diff": {1: DATETIME, 2: DATETIME},
     "datetime_part": {1: DATETIME},
     "datepart": {1: DATETIME},
     "format_datetime": {0: DATETIME},
     "format_timespan": {0: TIMESPAN},
-    "extract": {2: TEXT},
+    "extract": {0: TEXT, 1: COUNT, 2: TEXT},
     "replace_string": {0: TEXT},
     "trim": {1: TEXT},
     "trim_start": {1: TEXT},
@@ -73,7 +77,39 @@ _POSITIONS: dict[str, dict[int, frozenset[KType]]] = {
     "set_intersect": {0: DYNAMIC, 1: DYNAMIC},
     "set_difference": {0: DYNAMIC, 1: DYNAMIC},
     "zip": {0: DYNAMIC, 1: DYNAMIC},
-    "make_datetime": {0: NUMBER},
+    "make_datetime": dict.fromkeys(range(7), NUMBER),
+    "make_timespan": dict.fromkeys(range(4), COUNT),
+    "substring": {1: COUNT, 2: COUNT},
+    "indexof": {2: COUNT, 3: COUNT, 4: COUNT},
+    "indexof_regex": {2: COUNT, 3: COUNT, 4: COUNT},
+    "split": {1: TEXT, 2: COUNT},
+    "extract_all": {0: TEXT},
+    "extractall": {0: TEXT},
+    "hash": {1: COUNT},
+    "hash_xxhash64": {1: COUNT},
+    "repeat": {1: COUNT},
+    "strrep": {1: COUNT},
+    "tohex": {1: COUNT},
+    "round": {1: COUNT},
+    "rand": {0: COUNT},
+    "now": {0: TIMESPAN},
+    "array_slice": {1: COUNT, 2: COUNT},
+    "array_index_of": {2: COUNT, 3: COUNT, 4: COUNT},
+    "array_rotate_left": {1: COUNT},
+    "array_rotate_right": {1: COUNT},
+    "array_shift_left": {1: COUNT},
+    "array_shift_right": {1: COUNT},
+    "format_bytes": {0: NUMBER, 1: NUMBER, 2: TEXT},
+    "ipv4_compare": {0: TEXT, 1: TEXT, 2: COUNT},
+    "ipv4_is_match": {0: TEXT, 1: TEXT, 2: COUNT},
+    "ipv6_compare": {0: TEXT, 1: TEXT, 2: COUNT},
+    "ipv6_is_match": {0: TEXT, 1: TEXT, 2: COUNT},
+    "parse_ipv4_mask": {0: TEXT, 1: COUNT},
+    "parse_ipv6_mask": {0: TEXT, 1: COUNT},
+    "format_ipv4": {1: COUNT},
+    "format_ipv4_mask": {1: COUNT},
+    **{name: {1: COUNT} for name in ("startofday", "startofweek", "startofmonth", "startofyear", "endofday",
+                                     "endofweek", "endofmonth", "endofyear")},
     "iff": {0: BOOL},
     "iif": {0: BOOL},
     "case": {0: BOOL},
