@@ -71,6 +71,7 @@ def load_table(name: str, rows: Iterable[Mapping[str, Any]], schema: Mapping[str
 
 
 def _columns_for(name: str, rows: list[Mapping[str, Any]], schema: Mapping[str, Any] | None) -> list[Column]:
+    """A table's columns: a product table's are fixed, others come from `schema` or the values."""
     if name in builtin.TABLES:
         return list(builtin.TABLES[name].items())
     if schema is not None:
@@ -93,6 +94,7 @@ def table_schemas(tables: Mapping[str, Any] | None, schemas: Mapping[str, Mappin
 
 
 def _freeze(schemas: Mapping[str, list[Column]]) -> SchemaKey:
+    """Schemas as a hashable, order-independent key of the plan cache."""
     return tuple(sorted((name, tuple(cols)) for name, cols in schemas.items()))
 
 
@@ -112,6 +114,7 @@ def plan_query(query: str, schemas: Mapping[str, list[Column]], watchlists: Mapp
 
 
 def watchlist_schemas(watchlists: Mapping[str, list[Mapping[str, Any]]] | None) -> dict[str, list[Column]]:
+    """Each given watchlist's own columns, typed by its values (they follow Sentinel's fixed ones)."""
     return {alias: infer_columns(list(rows)) for alias, rows in (watchlists or {}).items()}
 
 
