@@ -482,3 +482,13 @@ def test_an_engine_fault_is_a_kql_error_naming_the_operator_never_a_traceback(mo
     with pytest.raises(KqlError, match=r"internal error while binding the query \(ZeroDivisionError: boom\)"):
         run(query)
     assert [type(e) for e in check(query, SCHEMA)] == [KqlError]
+
+
+def test_prev_and_next_with_an_offset_read_per_row_and_a_constant_default():
+    rows = run("range i from 1 to 5 step 1 | serialize | extend p = prev(i, i / 2), n = next(i, 1, -1)").rows
+    assert rows == [(1, 1, 2), (2, 1, 3), (3, 2, 4), (4, 2, 5), (5, 3, -1)]
+    with pytest.raises(KqlSemanticError, match="the default value must be a constant") as info:
+        bind("range i from 1 to 3 step 1 | serialize | extend p = prev(i, 1, i)")
+    assert info.value.column == 64
+    with pytest.raises(KqlSemanticError, match="the offset must be an integer, not a real"):
+        bind("range i from 1 to 3 step 1 | serialize | extend p = prev(i, 1.5)")

@@ -475,18 +475,37 @@ class Compiler:
         return CExpr(fn, KType.LONG)
 
     def _prev_next(self, node: ast.Call, scope: Scope) -> CExpr:
+        """prev/next(Column [, Offset [, Default]]): the offset may vary per row (Kusto allows
+        prev(x, n)); the default must be a constant."""
         self.check_arity(node, 1, 3)
         window = self._window(node, scope)
         value = self.compile(node.args[0], scope)
-        offset = self.compile(node.args[1], scope).value if len(node.args) > 1 else 1
-        default = self.compile(node.args[2], scope).value if len(node.args) > 2 else None
-        step = -int(offset or 0) if node.name == "prev" else int(offset or 0)
-        vf = value.fn
+        offset = self.compile(node.args[1], scope) if len(node.args) > 1 else constant(1, KType.LONG)
+        if offset.type not in (KType.INT, KType.LONG, U):
+            raise self.binder.error(node.args[1], f"{node.name}(): the offset must be an integer, "
+                                                  f"not a {offset.type.value}")
+        default = self.compile(node.args[2], scope) if len(node.args) > 2 else constant(None, value.type)
+        if not default.const:
+            raise self.binder.error(node.args[2], f"{node.name}(): the default value must be a constant")
+        sign, vf, fallback = (-1 if node.name == "prev" else 1), value.fn, default.value
 
-        def fn(_r: tuple) -> Any:
-            pos = window.pos + step
-            rows = window.rows
-            return vf(rows[pos]) if 0 <= pos < len(rows) else default
+        if offset.const:
+            step = sign * int(offset.value or 0)
+
+            def fn(_r: tuple) -> Any:
+                pos = window.pos + step
+                rows = window.rows
+                return vf(rows[pos]) if 0 <= pos < len(rows) else fallback
+        else:
+            of = offset.fn
+
+            def fn(r: tuple) -> Any:
+                count = of(r)
+                if count is None:
+                    return fallback
+                pos = window.pos + sign * count
+                rows = window.rows
+                return vf(rows[pos]) if 0 <= pos < len(rows) else fallback
 
         return CExpr(fn, value.type, value.name)
 
