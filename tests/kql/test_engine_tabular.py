@@ -126,6 +126,8 @@ def test_pack_all_and_columnifexists():
     rows = run("T | take 1 | extend N = long(null), E = '' | project pack_all(true), pack_all()").rows
     assert rows[0][0] == {"A": 1, "B": "x", "C": datetime(2024, 5, 1, 10, tzinfo=UTC)}  # ignoreNullEmpty
     assert rows[0][1]["N"] is None and rows[0][1]["E"] == ""
+    with pytest.raises(KqlSemanticError, match="ignore_null_empty must be a literal"):
+        bind("T | extend p = pack_all(A > 1)", SCHEMA)
     assert run("T | take 1 | project v = columnifexists('Nope', 'd'), w = columnifexists('B', '')").rows == [("d", "x")]
 
 

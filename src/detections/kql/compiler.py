@@ -589,8 +589,10 @@ class Compiler:
     def _pack_all(self, node: ast.Call, scope: Scope) -> CExpr:
         self.check_arity(node, 0, 1)
         names = [name for name, _ in scope.columns]
-        ignore_nulls = bool(node.args) and self.compile(node.args[0], scope).value is True
-        if ignore_nulls:
+        flag = self.compile(node.args[0], scope) if node.args else constant(False, KType.BOOL)
+        if not flag.const or flag.type not in (KType.BOOL, U):
+            raise self.binder.error(node.args[0], "pack_all(): ignore_null_empty must be a literal true or false")
+        if flag.value is True:
             return CExpr(lambda r: {n: x for n, x in zip(names, r, strict=False) if x is not None and x != ""},
                          KType.DYNAMIC)
         return CExpr(lambda r: dict(zip(names, r, strict=False)), KType.DYNAMIC)
