@@ -23,7 +23,7 @@ class ScalarFunction:
 
     impl receives evaluated arguments as Python values (see detections.kql.types) and returns one.
     When `null_propagating` is set the executor returns None without calling impl if any argument
-    is None. When `needs_context` is set impl receives an EvalContext (query time `now`, ...) first.
+    is None. When `needs_context` is set impl receives the query's Runtime first (`.now`, fixed once per query).
     `constant_args` lists argument positions that must be constants (regex patterns, type names);
     the binder rejects non-constants there and the executor may pre-compute them once.
     """
