@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from detections.kql.types import KType
@@ -623,6 +623,8 @@ def bin_value(value: Any, size: Any) -> Any:
         if type(size) is not timedelta or size <= ZERO:
             return None
         return value - value % size
+    if kind is Decimal or type(size) is Decimal:
+        return _bin_decimal(to_decimal(value), to_decimal(size))
     if size <= 0:
         return None
     if kind is int and type(size) is int:
@@ -631,6 +633,13 @@ def bin_value(value: Any, size: Any) -> Any:
         return float(math.floor(value / size) * size)
     except (ValueError, OverflowError):  # NaN or infinity has no bin: it stays itself
         return float(value)
+
+
+def _bin_decimal(value: Decimal | None, size: Decimal | None) -> Decimal | None:
+    """bin() when either side is a decimal: the result is a decimal; a real that is not finite has none."""
+    if value is None or size is None or not (value.is_finite() and size.is_finite()) or size <= 0:
+        return None
+    return (value / size).to_integral_value(rounding=ROUND_FLOOR) * size
 
 
 def bin_at(value: Any, size: Any, fixed_point: Any) -> Any:

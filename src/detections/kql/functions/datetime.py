@@ -254,12 +254,17 @@ def make_datetime(year: Any, month: Any, day: Any, hour: Any = 0, minute: Any = 
 
 @scalar("make_timespan", 2, 4, T)
 def make_timespan(*parts: Any) -> timedelta | None:
-    """make_timespan(hours, minutes[, seconds]) or make_timespan(days, hours, minutes, seconds)."""
-    if any(part is None for part in parts):
+    """make_timespan(hours, minutes[, seconds]) or make_timespan(days, hours, minutes, seconds); seconds
+    may be fractional; a part that is not a number, or a span out of range, gives null."""
+    numbers = [values.to_real(part) for part in parts]
+    if None in numbers:
         return None
-    days = parts[0] if len(parts) == 4 else 0
-    hours, minutes, *rest = parts[1:] if len(parts) == 4 else parts
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=float(rest[0]) if rest else 0)
+    days = numbers[0] if len(numbers) == 4 else 0
+    hours, minutes, *rest = numbers[1:] if len(numbers) == 4 else numbers
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=rest[0] if rest else 0)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _from_unix(scale: float) -> Callable[[Any], datetime | None]:

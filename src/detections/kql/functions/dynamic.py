@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from detections.kql import values
+from detections.kql.functions.aggregates import MAX_SET_SIZE
 from detections.kql.functions.common import text
 from detections.kql.functions.conversion import convert_to
 from detections.kql.registry import scalar
@@ -149,8 +150,9 @@ scalar("array_iif", 3, 3, Y, doc="alias of array_iff")(array_iff)
 
 @scalar("repeat", 2, 2, Y)
 def repeat(value: Any, count: Any) -> list | None:
-    """An array holding `value` `count` times."""
-    return None if count is None else [value] * max(int(count), 0)
+    """An array holding `value` `count` times; null for a negative count, as the docs say, and for a
+    count beyond the engine's cap on an array's size (Kusto caps dynamic values too)."""
+    return None if count is None or not 0 <= count <= MAX_SET_SIZE else [value] * count
 
 
 @scalar("zip", 2, 64, Y)
@@ -414,10 +416,11 @@ def set_equals(first: Any, second: Any) -> bool | None:
 
 @scalar("array_split", 2, 2, Y)
 def array_split(array: Any, indices: Any) -> list | None:
-    """The array cut before each index (one index or an array of them)."""
-    if type(array) is not list or indices is None:
+    """The array cut before each index (one index or an array of them); null when an index is not a number."""
+    wanted = [values.to_long(i) for i in (indices if type(indices) is list else [indices])]
+    if type(array) is not list or None in wanted:
         return None
-    cuts = sorted({_position(i, len(array)) for i in (indices if type(indices) is list else [indices])})
+    cuts = sorted({_position(i, len(array)) for i in wanted})
     bounds = [0, *[min(max(c, 0), len(array)) for c in cuts], len(array)]
     return [array[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 

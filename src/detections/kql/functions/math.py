@@ -112,11 +112,12 @@ def ceiling(value: Any) -> Any:
     """The smallest integer not below the value (integers unchanged)."""
     if value is None or type(value) is int:
         return value
-    number = value if type(value) is Decimal else _real(value)
-    if number is None or (type(number) is float and not math.isfinite(number)):
+    if type(value) is Decimal:  # to_integral_value: exact at any magnitude (quantize overflows the context)
+        return value if not value.is_finite() else value.to_integral_value(rounding=ROUND_CEILING)
+    number = _real(value)
+    if number is None or not math.isfinite(number):
         return number
-    rounded = _round_decimal(number, 0, ROUND_CEILING)
-    return rounded if type(value) is Decimal else float(rounded)
+    return float(math.ceil(number))
 
 
 def _float_test(test: Callable[[float], bool]) -> Callable[[Any], bool | None]:
@@ -185,6 +186,7 @@ for _name, _arity, _fn in (
     scalar(_name, _arity, _arity, L, doc="64-bit integer bit operation")(_bitwise(_fn))
 
 
+_MAX_FORMAT_DIGITS = 28  # a decimal's precision: more digits than this carry nothing
 _BYTE_UNITS = ["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
 
 
@@ -201,5 +203,9 @@ def format_bytes(size: Any, precision: Any = 0, units: Any = "") -> str:
         while index < len(_BYTE_UNITS) - 1 and abs(number) >= 1024 ** (index + 1):
             index += 1
     scaled = number / 1024 ** index
-    digits = int(precision or 0)
-    return f"{_round_decimal(scaled, digits, ROUND_HALF_UP):.{max(digits, 0)}f} {_BYTE_UNITS[index]}"
+    digits = min(max(int(precision or 0), 0), _MAX_FORMAT_DIGITS)
+    try:
+        shown = _round_decimal(scaled, digits, ROUND_HALF_UP)
+    except DecimalException:  # more digits than a decimal holds (1e308 bytes): print the real as it is
+        return f"{scaled:.{digits}f} {_BYTE_UNITS[index]}"
+    return f"{shown:.{digits}f} {_BYTE_UNITS[index]}"

@@ -9,8 +9,10 @@ family module stays a plain list of implementations.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 
+from detections.kql import values
 from detections.kql.registry import SCALARS, ScalarFunction
 from detections.kql.types import KType
 
@@ -115,6 +117,9 @@ _POSITIONS: dict[str, dict[int, frozenset[KType]]] = {
     "case": {0: BOOL},
 }
 
+# Functions that read their COUNT positions themselves (arrays of code points, fractional seconds).
+_OWN_COUNT_READING = frozenset({"make_string", "unicode_codepoints_to_string", "make_timespan"})
+
 # Functions Kusto only accepts with more arguments than our implementations need.
 MIN_ARGS: dict[str, int] = {"max_of": 2, "min_of": 2, "bag_merge": 2, "hll_merge": 2, "format_ipv4_mask": 2}
 
@@ -140,10 +145,28 @@ def _checked(rule: Callable[[Sequence[KType]], KType | None], accepted: Mapping[
     return checked
 
 
+def _counts_as_longs(impl: Callable[..., object], positions: tuple[int, ...]) -> Callable[..., object]:
+    """A dynamic value at a count position is read as a long at run time (a bag, an array or a
+    non-numeric string is null), so implementations only ever see an int or None there."""
+
+    @functools.wraps(impl)
+    def impl_with_counts(*args: object) -> object:
+        if any(p < len(args) and type(args[p]) is not int and args[p] is not None for p in positions):
+            args = tuple(values.to_long(a) if p in positions and a is not None else a for p, a in enumerate(args))
+        return impl(*args)
+
+    return impl_with_counts
+
+
 def apply(registry: dict[str, ScalarFunction] = SCALARS) -> None:
-    """Wrap the registered result-type rules with the argument checks (idempotent per import)."""
+    """Wrap the registered result-type rules with the argument checks, and the implementations with
+    the run-time reading of counts (idempotent per import)."""
     for name, accepted in signature_table().items():
         function = registry[name]
-        registry[name] = dataclasses.replace(function, result_type=_checked(function.result_type, accepted))
+        function = dataclasses.replace(function, result_type=_checked(function.result_type, accepted))
+        counts = tuple(p + function.needs_context for p, kinds in accepted.items() if kinds is COUNT)
+        if counts and name not in _OWN_COUNT_READING:
+            function = dataclasses.replace(function, impl=_counts_as_longs(function.impl, counts))
+        registry[name] = function
     for name, minimum in MIN_ARGS.items():
         registry[name] = dataclasses.replace(registry[name], min_args=minimum)

@@ -17,7 +17,7 @@ from detections.kql.functions.conversion import convert_to
 from detections.kql.functions.regex import regex_or_none
 from detections.kql.registry import scalar
 from detections.kql.types import KType
-from detections.kql.values import has
+from detections.kql.values import has, to_long
 
 S, L, Y, B = KType.STRING, KType.LONG, KType.DYNAMIC, KType.BOOL
 
@@ -282,21 +282,35 @@ def extract(pattern: Any, group: Any, source: Any, type_literal: Any = None) -> 
     return None if found is None else convert_to(type_literal, found)
 
 
-def _group_ids(regex: re.Pattern[str], groups: Any) -> list[int | str]:
+def _group_ids(regex: re.Pattern[str], groups: Any) -> list[int | str] | None:
+    """The capture groups to report: all of them by default; None when the requested groups are not
+    an array of existing group numbers or names (the call is then null)."""
     if groups is None:
         return list(range(1, regex.groups + 1)) or [0]
-    return [g if type(g) is str else int(g) for g in groups]
+    if type(groups) is not list or not groups:
+        return None
+    for group in groups:
+        if not (type(group) is int and 0 <= group <= regex.groups or type(group) is str and group in regex.groupindex):
+            return None
+    return groups
 
 
-@scalar("extract_all", 2, 3, Y)
+def _extract_all_type(args: list[KType] | tuple[KType, ...]) -> KType | None:
+    """The three-argument form's capture groups are a dynamic array, as Kusto.Language requires."""
+    if len(args) == 3 and args[1] not in (Y, KType.UNKNOWN):
+        return None
+    return Y
+
+
+@scalar("extract_all", 2, 3, _extract_all_type)
 def extract_all(pattern: Any, *rest: Any) -> list | None:
     """Every match: a flat array for one capture group, an array of arrays for several; null when
     nothing matches."""
     groups, source = (rest[0], rest[1]) if len(rest) == 2 else (None, rest[0])
     regex = regex_or_none(text(pattern))
-    if regex is None:
+    ids = None if regex is None else _group_ids(regex, groups)
+    if ids is None:
         return None
-    ids = _group_ids(regex, groups)
     found: list[Any] = []
     for match in regex.finditer(text(source)):
         parts = [match.group(g) or "" for g in ids]
@@ -304,7 +318,7 @@ def extract_all(pattern: Any, *rest: Any) -> list | None:
     return found or None
 
 
-@scalar("extractall", 2, 3, Y)
+@scalar("extractall", 2, 3, _extract_all_type)
 def extractall(pattern: Any, *rest: Any) -> list | None:
     """Deprecated alias of extract_all."""
     return extract_all(pattern, *rest)
@@ -393,14 +407,22 @@ def has_any_index(source: Any, needles: Any) -> int:
     return -1
 
 
+_MAX_CODE_POINT = 0x10FFFF
+
+
 @scalar("make_string", 1, 64, S)
 def make_string(*codepoints: Any) -> str:
-    """Characters from Unicode code points (integers or arrays of them)."""
+    """Characters from Unicode code points (integers or arrays of them); a value that is not a valid
+    code point makes the whole result null (the empty string)."""
     chars: list[str] = []
     for point in codepoints:
         for item in point if type(point) is list else [point]:
-            if item is not None:
-                chars.append(chr(int(item)))
+            if item is None:
+                continue
+            number = to_long(item)
+            if number is None or not 0 <= number <= _MAX_CODE_POINT:
+                return ""
+            chars.append(chr(number))
     return "".join(chars)
 
 
