@@ -180,11 +180,26 @@ def test_equality_null_rules_and_cross_type():
 
 
 def test_and_or_null_logic():
-    conj, disj = resolve("and", B, B).impl, resolve("or", B, B).impl
-    assert conj(False, None) is False
-    assert conj(True, None) is None
-    assert disj(True, None) is True
-    assert disj(False, None) is None
+    """and/or have one definition, this table's: it combines the operands' row functions (the
+    compiler uses it as is), with Kusto's three-valued truth tables."""
+    truth = {"t": True, "f": False, "n": None}
+    expected_and = {"tt": True, "tf": False, "tn": None, "ft": False, "ff": False, "fn": False,
+                    "nt": None, "nf": False, "nn": None}
+    expected_or = {"tt": True, "tf": True, "tn": True, "ft": True, "ff": False, "fn": None,
+                   "nt": True, "nf": None, "nn": None}
+    for symbol, expected in (("and", expected_and), ("or", expected_or)):
+        combine = resolve(symbol, B, B).impl
+        for pair, result in expected.items():
+            row = (truth[pair[0]], truth[pair[1]])
+            assert combine(lambda r: r[0], lambda r: r[1])(row) is result, (symbol, pair)
+
+
+def test_and_or_short_circuit():
+    def unused(_row):
+        pytest.fail("the right operand was evaluated")
+
+    assert resolve("and", B, B).impl(lambda _r: False, unused)(()) is False
+    assert resolve("or", B, B).impl(lambda _r: True, unused)(()) is True
 
 
 # --- string operators -------------------------------------------------------------------------

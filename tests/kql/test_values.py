@@ -177,11 +177,7 @@ def test_ordering_and_nulls():
     assert v.compare(timedelta(hours=1), timedelta(minutes=30)) == 1
 
 
-def test_three_valued_logic():
-    assert v.and_(False, None) is False
-    assert v.and_(True, None) is None
-    assert v.or_(True, None) is True
-    assert v.or_(False, None) is None
+def test_three_valued_not():
     assert v.not_(None) is None
 
 

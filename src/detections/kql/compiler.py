@@ -163,11 +163,9 @@ class Compiler:
             return self._any_column(node, scope)
         left, right = self.compile(node.left, scope), self.compile(node.right, scope)
         symbol = node.op
-        if symbol in ("and", "or"):
-            self._resolve(node, symbol, left.type, right.type)
-            fn = _and(left.fn, right.fn) if symbol == "and" else _or(left.fn, right.fn)
-            return self._finish(fn, KType.BOOL, None, [left, right])
         op = self._resolve(node, symbol, left.type, right.type)
+        if symbol in ("and", "or"):  # short-circuit: the operator combines the operands' row functions
+            return self._finish(op.impl(left.fn, right.fn), op.result, None, [left, right])
         return self._finish(self._apply2(op, left, right, symbol, node), op.result, None, [left, right])
 
     def _any_column(self, node: ast.Binary, scope: Scope) -> CExpr:
@@ -661,32 +659,6 @@ def _unsupported(error: Exception) -> RowFn:
 
     def fn(_r: tuple) -> Any:
         raise error
-
-    return fn
-
-
-def _and(lf: RowFn, rf: RowFn) -> RowFn:
-    def fn(r: tuple) -> Any:
-        a = lf(r)
-        if a is False:
-            return False
-        b = rf(r)
-        if b is False:
-            return False
-        return True if a is True and b is True else None
-
-    return fn
-
-
-def _or(lf: RowFn, rf: RowFn) -> RowFn:
-    def fn(r: tuple) -> Any:
-        a = lf(r)
-        if a is True:
-            return True
-        b = rf(r)
-        if b is True:
-            return True
-        return False if a is False and b is False else None
 
     return fn
 

@@ -15,6 +15,8 @@ cannot disagree. Type rules follow Kusto.Language's overloads (checked with the 
 Operand shapes: binary impls take (left, right); the in-family (in, !in, in~, !in~, has_any,
 has_all) takes (left, items) where items is the Python list of evaluated list items (a dynamic
 array item is flattened into its elements); between takes (value, low, high); unary takes (value).
+`and`/`or` short-circuit, so their impl combines the two operands' row functions into one
+(`impl(left_fn, right_fn) -> row_fn`): the right side is not evaluated when the left decides.
 The binder passes KType.DYNAMIC as the type of an in-list. When the right operand is a constant,
 `Operation.prepare(right)` returns a one-argument function that has done the per-query work once
 (lower-casing the needle, compiling the regex, building the set of in-list values).
@@ -339,14 +341,44 @@ _declare("!=", 2, lambda _l, _r: _NOT_EQUALS, "not equals; null != value is true
 _declare("<>", 2, lambda _l, _r: _NOT_EQUALS, "not equals (alias of !=)")
 
 
-def _logical(fn: Callable[[Any, Any], Any]) -> Callable[[KType, KType], Operation | None]:
-    operation = Operation(B, fn)
+def _and(left: Callable[[Any], Any], right: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Kusto's three-valued and over two row functions: false wins over null."""
+
+    def row(r: Any) -> bool | None:
+        a = left(r)
+        if a is False:
+            return False
+        b = right(r)
+        if b is False:
+            return False
+        return True if a is True and b is True else None
+
+    return row
+
+
+def _or(left: Callable[[Any], Any], right: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Kusto's three-valued or over two row functions: true wins over null."""
+
+    def row(r: Any) -> bool | None:
+        a = left(r)
+        if a is True:
+            return True
+        b = right(r)
+        if b is True:
+            return True
+        return False if a is False and b is False else None
+
+    return row
+
+
+def _logical(combine: Callable[..., Any]) -> Callable[[KType, KType], Operation | None]:
+    operation = Operation(B, combine)
     allowed = (B, Y, U)
     return lambda left, right: operation if left in allowed and right in allowed else None
 
 
-_declare("and", 2, _logical(v.and_), "three-valued and: false and null is false")
-_declare("or", 2, _logical(v.or_), "three-valued or: true or null is true")
+_declare("and", 2, _logical(_and), "three-valued and: false and null is false")
+_declare("or", 2, _logical(_or), "three-valued or: true or null is true")
 
 
 # ---------------------------------------------------------------------------------------------

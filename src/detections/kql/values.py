@@ -508,24 +508,6 @@ def sort_key(value: Any) -> tuple:
     return (rank, value)
 
 
-def and_(left: Any, right: Any) -> bool | None:
-    """Three-valued and: false wins over null."""
-    if left is False or right is False:
-        return False
-    if left is None or right is None:
-        return None
-    return True
-
-
-def or_(left: Any, right: Any) -> bool | None:
-    """Three-valued or: true wins over null."""
-    if left is True or right is True:
-        return True
-    if left is None or right is None:
-        return None
-    return False
-
-
 def not_(value: Any) -> bool | None:
     """not(null) is null."""
     return None if value is None else not value
