@@ -131,3 +131,15 @@ def test_top_nested_of_a_dynamic_value():
     rows = [{"D": {"a": 1}}, {"D": {"a": 1}}, {"D": [1]}]
     result = run_query("T | top-nested 1 of D by count()", {"T": rows})
     assert result.rows == [({"a": 1}, 2)]
+
+
+def test_dynamic_true_and_1_are_different_keys():
+    """Kusto's dynamic true and 1 are different values (Python's True == 1 must not merge them)."""
+    table = "datatable(d:dynamic)[dynamic(true), dynamic(1), dynamic(true)]"
+    assert run_query(f"{table} | sample-distinct 5 of d").rows == [(True,), (1,)]
+    assert run_query(f"{table} | top-nested of d by count()").rows == [(True, 2), (1, 1)]
+    pivot = run_query("datatable(d:dynamic, p:string)[dynamic(true), 'a', dynamic(1), 'a'] | evaluate pivot(p, count(), d)")
+    assert pivot.rows == [(True, 1), (1, 1)]
+    assert run_query(f"{table} | summarize count() by tostring(d)").rows == [("true", 2), ("1", 1)]
+    with pytest.raises(KqlSemanticError, match="distinct cannot compare dynamic"):  # as Kusto: cast first
+        bind(f"{table} | distinct d")

@@ -13,11 +13,11 @@ from detections.kql.compiler import Scope
 from detections.kql.errors import KqlSemanticError, KqlUnsupportedError
 from detections.kql.functions.regex import RegexError, translate
 from detections.kql.loading import converter
-from detections.kql.ops_core import Column, Distinct, Op, Row, Runtime, Source, Take, hashable
+from detections.kql.ops_core import Column, Distinct, Op, Row, Runtime, Source, Take
 from detections.kql.ops_group import evaluate_aggregate
 from detections.kql.ops_rows import Holder, MvApply, MvExpand, Parse
 from detections.kql.types import KType
-from detections.kql.values import runtime_type, to_string
+from detections.kql.values import json_key, runtime_type, to_string
 
 
 def _expand_op(binder: Binder, node: Any, op: Op, env: Env) -> MvExpand:
@@ -270,12 +270,12 @@ def _pivot(binder: Binder, node: ast.Evaluate, op: Op, env: Env) -> Deferred:
         rows = op.run(rt)
         names: dict[str, None] = {}
         cells: dict[tuple, dict[str, list[Row]]] = {}
-        keys: dict[tuple, tuple] = {}  # hashable form (dynamic values as JSON text) -> the values
+        keys: dict[tuple, tuple] = {}  # json_key form (bags as JSON text, true is not 1) -> the values
         for r in rows:
             name = to_string(pivot_of(r))
             names[name] = None
             key = tuple([f(r) for f in group_of])
-            hashed = tuple(hashable(v) for v in key)
+            hashed = tuple([json_key(v) for v in key])
             keys.setdefault(hashed, key)
             cells.setdefault(hashed, {}).setdefault(name, []).append(r)
         value_names = sorted(names)

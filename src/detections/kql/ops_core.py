@@ -17,7 +17,7 @@ from typing import Any
 
 from detections.kql.errors import KqlSemanticError
 from detections.kql.types import KType
-from detections.kql.values import copy_json, sort_key, to_json_text
+from detections.kql.values import copy_json, json_key, sort_key
 
 Row = tuple
 Column = tuple[str, KType]
@@ -296,11 +296,6 @@ class Top(Op):
         return sort_rows(rows, self.keys)[: max(self.count, 0)]
 
 
-def hashable(v: Any) -> Any:
-    """Distinct rows must hash: dynamic arrays/bags become their JSON text."""
-    return ("\0json", to_json_text(v)) if isinstance(v, (dict, list)) else v
-
-
 class Distinct(Op):
     label = "distinct"
 
@@ -314,7 +309,7 @@ class Distinct(Op):
             return list(dict.fromkeys(rows))  # first occurrence of each row, in order
         seen: dict[Any, Row] = {}
         for row in rows:
-            seen.setdefault(tuple(hashable(v) for v in row), row)
+            seen.setdefault(tuple([json_key(v) for v in row]), row)  # true is not 1; bags hash
         return list(seen.values())
 
 

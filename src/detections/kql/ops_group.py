@@ -8,8 +8,8 @@ from operator import itemgetter
 from typing import Any
 
 from detections.kql.errors import KqlUnsupportedError
-from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, hashable, null_of
-from detections.kql.values import sort_key
+from detections.kql.ops_core import Column, Op, Row, RowFn, Runtime, null_of
+from detections.kql.values import json_key, sort_key
 
 
 @dataclass(frozen=True)
@@ -223,10 +223,10 @@ class TopNested(Op):
             return [()]
         level = self.levels[depth]
         groups: dict[Any, list[Row]] = {}
-        values: dict[Any, Any] = {}  # hashable form (dynamic values as JSON text) -> the value
+        values: dict[Any, Any] = {}  # json_key (bags as JSON text, true is not 1) -> the value
         for r in rows:
             value = level.of(r)
-            hashed = hashable(value)
+            hashed = json_key(value)
             values.setdefault(hashed, value)
             groups.setdefault(hashed, []).append(r)
         scored = [(values[key], members, evaluate_aggregate(level.aggregate, members)) for key, members in groups.items()]
