@@ -1,6 +1,7 @@
 """Odd arguments found by fuzzing: each is a bind error or a documented/null result, never an
 internal error (which the engine reports as a KqlError whose text starts with "internal error")."""
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -66,3 +67,16 @@ def test_a_dynamic_bag_where_a_count_is_expected_gives_null():
     # A dynamic number is still read as a count.
     assert value("array_rotate_left(dynamic([1, 2, 3]), dynamic(1))") == [2, 3, 1]
     assert value("make_timespan(12, 30, dynamic(15))").total_seconds() == 12 * 3600 + 30 * 60 + 15
+
+
+def test_aggregates_of_odd_arguments():
+    """Overflowing sums are inf (as float arithmetic), a non-finite percentage gives null, and the
+    bitwise folds read timespans as ticks and skip NaN."""
+    summary = run_query("range i from 1 to 3 step 1 | summarize avg(1e308), stdev(1e308), variance(i)").rows[0]
+    assert summary == (math.inf, math.inf, 1.0)
+    folds = run_query("range i from 1 to 3 step 1 | summarize binary_all_and(1h), binary_all_or(real(nan)), "
+                      "binary_all_xor(i)").rows[0]
+    assert folds == (36_000_000_000, None, 0)
+    percent = run_query("range i from 1 to 3 step 1 | summarize percentile(i, real(nan)), percentile(i, 50), "
+                        "percentiles_array(i, real(nan), 100)").rows[0]
+    assert percent == (None, 2, [None, 3])

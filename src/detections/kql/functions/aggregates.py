@@ -189,7 +189,15 @@ def _avg(column: Sequence[Any]) -> Any:
         return origin + sum((v - origin for v in present), timedelta(0)) / len(present)
     if first is Decimal:
         return sum(present) / len(present)
-    return math.fsum(float(v) for v in present) / len(present)
+    return _real_sum([float(v) for v in present]) / len(present)
+
+
+def _real_sum(numbers: list[float]) -> float:
+    """An exact sum (fsum), or inf/nan as plain float arithmetic gives when it overflows (1e308 + 1e308)."""
+    try:
+        return math.fsum(numbers)
+    except (OverflowError, ValueError):
+        return sum(numbers)
 
 
 def _avg_type(args: Sequence[KType]) -> KType | None:
@@ -348,9 +356,11 @@ _declare("make_bag_if", 2, 3, _dynamic_only, "bag", lambda c: _make_bag(_where(c
 # ---------------------------------------------------------------------------------------------
 
 
-def _nearest_rank(ordered: list[Any], percent: float) -> Any:
-    """Nearest-rank percentile: an element of the data, as Kusto's estimate always is."""
-    if not ordered:
+def _nearest_rank(ordered: list[Any], requested: Any) -> Any:
+    """Nearest-rank percentile: an element of the data, as Kusto's estimate always is; null for a
+    percentage that is not a finite number."""
+    percent = values.to_real(requested)
+    if not ordered or percent is None or not math.isfinite(percent):
         return None
     rank = max(math.ceil(percent / 100.0 * len(ordered)), 1)
     return ordered[min(rank, len(ordered)) - 1]
@@ -374,10 +384,10 @@ def _percentile_type(args: Sequence[KType]) -> KType | None:
 
 def _percentiles(columns: list[list[Any]]) -> list[Any]:
     ordered = _ordered(columns[0])
-    return [_nearest_rank(ordered, float(column[0])) if column else None for column in columns[1:]]
+    return [_nearest_rank(ordered, column[0]) if column else None for column in columns[1:]]
 
 
-_declare("percentile", 2, 2, _percentile_type, "percentile", lambda c: _nearest_rank(_ordered(c[0]), float(_constant(c, 1, 50))),
+_declare("percentile", 2, 2, _percentile_type, "percentile", lambda c: _nearest_rank(_ordered(c[0]), _constant(c, 1, 50)),
          "nearest-rank percentile (an element of the data)", constant_args=(1,), constant_types=_NUMBER)
 _declare("percentiles", 2, None, _percentile_type, "percentile", _percentiles,
          "several percentiles; one column per percentile (named by the binder)")
@@ -399,8 +409,8 @@ def _variance(column: Sequence[Any], sample: bool) -> float:
     count = len(numbers)
     if count < 2:
         return 0.0
-    mean = math.fsum(numbers) / count
-    squares = math.fsum((x - mean) ** 2 for x in numbers)
+    mean = _real_sum(numbers) / count
+    squares = _real_sum([(x - mean) * (x - mean) for x in numbers])
     return squares / (count - 1 if sample else count)
 
 
@@ -427,12 +437,12 @@ for _name, _sample, _root in (("stdev", True, True), ("stdevp", False, True), ("
 
 def _binary_all(fn: Callable[[int, int], int], start: int) -> Callable[[list[list[Any]]], Any]:
     def impl(columns: list[list[Any]]) -> Any:
-        present = _present(columns[0])
-        if not present:
+        numbers = [n for n in map(values.to_long, columns[0]) if n is not None]  # timespans as ticks; NaN is null
+        if not numbers:
             return None
         result = start
-        for value in present:
-            result = fn(result, int(value))
+        for number in numbers:
+            result = fn(result, number)
         return result
 
     return impl
