@@ -80,3 +80,13 @@ def test_aggregates_of_odd_arguments():
     percent = run_query("range i from 1 to 3 step 1 | summarize percentile(i, real(nan)), percentile(i, 50), "
                         "percentiles_array(i, real(nan), 100)").rows[0]
     assert percent == (None, 2, [None, 3])
+
+
+def test_series_functions_of_odd_arguments():
+    """A count that is not a number, or one too large to pad to, is null; a seasonality longer than
+    the series is as long as the series (one point per phase), not a loop over a huge period."""
+    assert value("series_periods_detect(dynamic([1, 2, 1, 2]), 1, 4, dynamic([1]))") is None
+    assert value("series_periods_detect(dynamic([1, 2, 1, 2]), 1, 4, 99999999999999)") is None
+    baseline = value("series_decompose(dynamic([1, 2, 3, 4]), 99999999999999)")  # the first column: the baseline
+    assert baseline == value("series_decompose(dynamic([1, 2, 3, 4]), 4)") == [1.0, 2.0, 3.0, 4.0]
+    assert value("series_decompose(dynamic([1, 2]), dynamic({'a': 1}))") == value("series_decompose(dynamic([1, 2]))")

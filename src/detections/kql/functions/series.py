@@ -20,6 +20,7 @@ from statistics import median
 from typing import Any
 
 from detections.kql import values
+from detections.kql.functions.aggregates import MAX_SET_SIZE
 from detections.kql.functions.common import text
 from detections.kql.registry import scalar
 from detections.kql.types import KType
@@ -268,10 +269,10 @@ def detect_periods(series: Sequence[float], min_period: float, max_period: float
 @scalar("series_periods_detect", 4, 4, Y)
 def series_periods_detect(series: Any, min_period: Any, max_period: Any, count: Any) -> tuple | None:
     """(periods, scores) of the most significant periods (see detect_periods)."""
-    numbers = _numbers(series)
-    if numbers is None or count is None:
+    numbers, wanted = _numbers(series), values.to_long(count)
+    if numbers is None or wanted is None or not 0 <= wanted <= MAX_SET_SIZE:  # the padding must fit in memory
         return None
-    return detect_periods(_finite(numbers), _real(min_period, 0.0), _real(max_period, 0.0), int(count))
+    return detect_periods(_finite(numbers), _real(min_period, 0.0), _real(max_period, 0.0), wanted)
 
 
 def decompose(series: Sequence[float | None], seasonality: int = -1, trend: str = "avg", test_points: int = 0,
@@ -282,7 +283,7 @@ def decompose(series: Sequence[float | None], seasonality: int = -1, trend: str 
     points = [0.0 if x is None or not math.isfinite(x) else x for x in series]
     n = len(points)
     train = points[: max(n - max(test_points, 0), 0)]
-    period = seasonality
+    period = min(seasonality, n)  # a period longer than the series has one point per phase, as a period of n
     if period < 0:
         periods, scores = detect_periods(train, 4, len(train) / 2, 1)
         period = int(periods[0]) if periods and scores[0] >= threshold else 0
@@ -305,7 +306,9 @@ def decompose(series: Sequence[float | None], seasonality: int = -1, trend: str 
 
 
 def _int(value: Any, default: int) -> int:
-    return default if value is None else int(value)
+    """An integer argument; null or a value that is not a number takes the default."""
+    number = None if value is None else values.to_long(value)
+    return default if number is None else number
 
 
 @scalar("series_decompose", 1, 5, Y)
