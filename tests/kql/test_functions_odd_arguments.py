@@ -90,3 +90,9 @@ def test_series_functions_of_odd_arguments():
     baseline = value("series_decompose(dynamic([1, 2, 3, 4]), 99999999999999)")  # the first column: the baseline
     assert baseline == value("series_decompose(dynamic([1, 2, 3, 4]), 4)") == [1.0, 2.0, 3.0, 4.0]
     assert value("series_decompose(dynamic([1, 2]), dynamic({'a': 1}))") == value("series_decompose(dynamic([1, 2]))")
+
+
+def test_padding_and_precision_requests_are_bounded():
+    assert len(value("tohex(-1, 99999999999999)")) == 1024  # capped like strrep, not a MemoryError
+    assert value("tohex(255, 4)") == "00ff"
+    assert value("format_bytes(1.5, real(nan))") == "2 Bytes"  # a NaN precision is no decimals

@@ -70,11 +70,14 @@ def gettype(value: Any) -> str:
     return _GETTYPE.get(values.runtime_type(value), "string")
 
 
+_MAX_HEX_PAD = 1024  # like strrep's cap: a padding request beyond it is the engine's limit, not memory's
+
+
 @scalar("tohex", 1, 2, KType.STRING)
 def tohex(value: Any, length: Any = None) -> str:
-    """Hexadecimal text of an integer (two's complement for negatives), padded to `length`."""
+    """Hexadecimal text of an integer (two's complement for negatives), padded to `length` (at most 1024)."""
     number = values.to_long(value)
     if number is None:
         return ""
     digits = format(number & 0xFFFFFFFFFFFFFFFF if number < 0 else number, "x")
-    return digits.rjust(int(length), "0") if length is not None else digits
+    return digits.rjust(min(length, _MAX_HEX_PAD), "0") if length is not None else digits

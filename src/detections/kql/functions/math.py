@@ -203,7 +203,7 @@ def format_bytes(size: Any, precision: Any = 0, units: Any = "") -> str:
         while index < len(_BYTE_UNITS) - 1 and abs(number) >= 1024 ** (index + 1):
             index += 1
     scaled = number / 1024 ** index
-    digits = min(max(int(precision or 0), 0), _MAX_FORMAT_DIGITS)
+    digits = min(max(values.to_long(precision) or 0, 0), _MAX_FORMAT_DIGITS)  # NaN precision: none
     try:
         shown = _round_decimal(scaled, digits, ROUND_HALF_UP)
     except DecimalException:  # more digits than a decimal holds (1e308 bytes): print the real as it is
