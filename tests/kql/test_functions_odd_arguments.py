@@ -96,3 +96,10 @@ def test_padding_and_precision_requests_are_bounded():
     assert len(value("tohex(-1, 99999999999999)")) == 1024  # capped like strrep, not a MemoryError
     assert value("tohex(255, 4)") == "00ff"
     assert value("format_bytes(1.5, real(nan))") == "2 Bytes"  # a NaN precision is no decimals
+
+
+def test_nan_against_a_decimal_is_null():
+    """Python's decimal refuses to order NaN; Kusto gives no value rather than an error."""
+    assert value("max_of(real(nan), decimal(1.5))") is None
+    assert value("range(real(nan), decimal(1.5))") is None
+    assert value("max_of(1, decimal(2.5))") == Decimal("2.5")

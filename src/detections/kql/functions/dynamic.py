@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from detections.kql import values
@@ -351,7 +351,7 @@ def range_array(start: Any, stop: Any, step: Any = None) -> list | None:
         while (current <= stop if step > type(step)(0) else current >= stop) and len(items) < limit:
             items.append(current)
             current = current + step
-    except TypeError:
+    except (TypeError, DecimalException):  # DecimalException: NaN against a decimal does not compare
         return None
     return items
 

@@ -142,7 +142,7 @@ def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
             return None
         try:
             return pick(present)
-        except TypeError:
+        except (TypeError, DecimalException):  # mixed types; NaN against a decimal does not compare
             return None
 
     return impl
